@@ -9,32 +9,38 @@ TREE      := $(TREE_ROOT)/ansible_collections/netboot/pxe
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
 APT_TEST  := git shellcheck ca-certificates
+# The lab: systemd containers (podman), PXE clients (QEMU + firmware), probes.
+APT_LAB   := podman runc debootstrap iptables iproute2 openssh-client qemu-system-x86 ovmf ipxe-qemu \
+             busybox-static dnsmasq-base
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(TREE_ROOT)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help test unit sanity lint build-collection tree deps demo requirements clean
+.PHONY: help test unit sanity lint build-collection molecule e2e tree deps lab-deps demo requirements clean
 
 help:
 	@echo "make demo   - run the demo lab (the main job)"
 	@echo "make test   - install everything, then run every test stage"
-	@echo "make unit | sanity | lint | build-collection - single stages"
+	@echo "make unit | sanity | lint | build-collection | molecule | e2e - single stages"
 
 ## The two commands -----------------------------------------------------------
 
-demo:
-	@echo "make demo: not yet available - the PXE lab arrives with the services issue (#3)."
+demo: deps lab-deps tree
+	cd $(TREE) && $(PY) tools/demo.py
 
-test: deps
+test: deps lab-deps
 	@rm -rf $(BUILD)/summary
-	@tools/run-stages.sh unit sanity lint build-collection
+	@tools/run-stages.sh unit sanity lint build-collection molecule e2e
 
 ## Set-up -----------------------------------------------------------------------
 
 deps: $(VENV)/.installed
 	@tools/apt-install.sh $(APT_TEST)
+
+lab-deps:
+	@tools/apt-install.sh $(APT_LAB)
 
 $(VENV)/.installed: requirements.txt
 	tools/venv.sh $(VENV) requirements.txt
@@ -66,6 +72,14 @@ lint: deps tree
 
 build-collection: deps tree
 	tools/galaxy-smoke.sh $(TREE) $(BUILD)/galaxy
+
+molecule: deps lab-deps tree
+	cd $(TREE) && $(BIN)/molecule test --all
+
+e2e: deps lab-deps tree
+	mkdir -p $(BUILD)/summary
+	cd $(TREE) && $(PY) -m pytest -p no:cacheprovider tests/lab tests/e2e -v --junitxml=$(BUILD)/e2e.xml; rc=$$?; \
+	$(PY) tools/junit_summary.py e2e $(BUILD)/e2e.xml > $(BUILD)/summary/e2e.txt; exit $$rc
 
 clean:
 	rm -rf $(BUILD) $(VENV)

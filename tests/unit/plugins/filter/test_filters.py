@@ -64,6 +64,9 @@ CASES = [
     ('ipxe_escape', ('console=ttyS0 quiet',), {}, 'console=ttyS0 quiet'),
     ('grub_quote', ("it's",), {}, "'it'\\''s'"),
     ('kernel_cmdline', ({'console': ['tty0', 'ttyS0'], 'quiet': True},), {}, 'console=tty0 console=ttyS0 quiet'),
+    ('boot_entries', ([{'name': 'a', 'kernel': '/k/vmlinuz'}],), {'default': 'a'},
+     [{'name': 'a', 'title': 'a', 'kernel_src': '/k/vmlinuz', 'kernel': 'vmlinuz', 'initrd_srcs': [], 'initrds': [],
+       'cmdline': '', 'remote_src': False, 'dir': 'entries/a'}]),
 ]
 
 
@@ -99,6 +102,9 @@ BAD = [
     ('ipxe_escape', ('a || b',), {}, 'command separator'),
     ('grub_quote', ('a\nb',), {}, 'control character'),
     ('kernel_cmdline', ({'a': 'x"y'},), {}, 'double quote'),
+    ('dnsmasq_plan', ({'dhcp_mode': 'full', 'interface': 'eth1'},), {'prefix': 'netboot_pxe_server_'},
+     'netboot_pxe_server_allow_full_dhcp: must be true'),
+    ('boot_entries', ([{'name': 'a', 'kernel': 'k'}],), {'default': 'b'}, "netboot_pxe_server_default_entry 'b'"),
 ]
 
 

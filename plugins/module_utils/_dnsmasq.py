@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate a PXE server's DHCP/TFTP settings and turn them into a dnsmasq plan.
+
+The roles pass their variables in (keyed by the suffix after the role prefix)
+and get back plain data the template renders line by line, so every decision
+(which codes select which boot file, the pool, reservations) is made here, in
+tested Python, and every error names the variable the user set.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _net
+
+MODES = ('full', 'proxy', 'none')
+_HOSTNAME = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$')
+_LEASE = re.compile(r'^(infinite|\d+[smhdw]?)$')
+_URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
+
+
+class PlanError(ValueError):
+    """A setting that cannot make a working, safe PXE server."""
+
+
+class _Ctx(object):
+    def __init__(self, settings, prefix):
+        self.settings = settings
+        self.prefix = prefix
+
+    def name(self, key):
+        return self.prefix + key
+
+    def get(self, key, default=None):
+        value = self.settings.get(key, default)
+        return default if value is None else value
+
+    def fail(self, key, message):
+        raise PlanError('%s: %s' % (self.name(key), message))
+
+
+def _tftp_path(ctx, key, value):
+    if not isinstance(value, str) or not value.strip():
+        ctx.fail(key, 'boot file must be a non-empty string, got %r' % (value,))
+    if value.startswith('/') or '\\' in value or any(part == '..' for part in value.split('/')) or re.search(r'[\s,]', value):
+        ctx.fail(key, 'boot file %r must be a path relative to the boot root, without "..", spaces or commas' % (value,))
+    return value
+
+
+def _arch_rows(ctx):
+    names = ctx.get('architectures', [])
+    boot_files = ctx.get('boot_files', {})
+    if not isinstance(names, (list, tuple)):
+        ctx.fail('architectures', 'must be a list of architecture names, got %r' % (names,))
+    if not isinstance(boot_files, dict):
+        ctx.fail('boot_files', 'must be a dict mapping architecture name to boot file, got %r' % (boot_files,))
+    for key in boot_files:
+        try:
+            _arch.by_name(key)
+        except _arch.ArchError as exc:
+            ctx.fail('boot_files', str(exc))
+    rows, seen = [], set()
+    for index, name in enumerate(names):
+        try:
+            arch = _arch.by_name(name)
+        except _arch.ArchError as exc:
+            ctx.fail('architectures', '[%d] %s' % (index, exc))
+        if arch.name in seen:
+            ctx.fail('architectures', 'architecture %r is listed twice' % (arch.name,))
+        seen.add(arch.name)
+        boot_file = boot_files.get(arch.name, boot_files.get(name))
+        if not boot_file:
+            ctx.fail('boot_files', 'architecture %r is enabled in %s but has no boot file; add e.g. %s: {%s: snponly.efi}'
+                     % (arch.name, ctx.name('architectures'), ctx.name('boot_files'), arch.name))
+        if arch.transport == 'http':
+            if not isinstance(boot_file, str) or not _URL.match(boot_file):
+                ctx.fail('boot_files', '%s boots over HTTP, so its boot file must be an http(s):// URL, got %r' % (arch.name, boot_file))
+        else:
+            _tftp_path(ctx, 'boot_files', boot_file)
+        rows.append({
+            'name': arch.name,
+            'tag': 'arch-' + arch.name,
+            'codes': list(arch.codes),
+            'family': arch.family,
+            'transport': arch.transport,
+            'csa': arch.dnsmasq_csa,
+            'boot_file': boot_file,
+        })
+    return rows
+
+
+def _address(ctx, key, required):
+    value = ctx.get(key)
+    if value is None or value == '':
+        if required:
+            ctx.fail(key, 'is required')
+        return None
+    try:
+        _net.pxelinux_hexip(value)  # strict IPv4 parse
+    except _net.AddressError:
+        ctx.fail(key, 'must be an IPv4 address, got %r' % (value,))
+    if '/' in value:
+        ctx.fail(key, 'must be an address without a prefix length, got %r' % (value,))
+    return value.strip()
+
+
+def _network(ctx, required):
+    value = ctx.get('network')
+    if not value:
+        if required:
+            ctx.fail('network', 'is required in this DHCP mode (the PXE LAN in CIDR form, e.g. 192.168.50.0/24)')
+        return None
+    try:
+        return _net.dhcp_pool(value, offset=0)
+    except _net.AddressError as exc:
+        ctx.fail('network', str(exc))
+
+
+def _pool(ctx):
+    try:
+        return _net.dhcp_pool(ctx.get('network'), start=ctx.get('pool_start'), end=ctx.get('pool_end'),
+                              offset=ctx.get('pool_offset', 10), size=ctx.get('pool_size'))
+    except _net.AddressError as exc:
+        keys = [k for k in ('pool_start', 'pool_end', 'pool_offset', 'pool_size') if ctx.settings.get(k) is not None]
+        raise PlanError('%s: %s' % (', '.join(ctx.name(k) for k in keys) or ctx.name('network'), exc))
+
+
+def _hosts(ctx, network):
+    hosts = ctx.get('hosts', [])
+    if not isinstance(hosts, (list, tuple)):
+        ctx.fail('hosts', 'must be a list of {mac, ip, hostname} entries')
+    result, macs, ips = [], {}, {}
+    for index, host in enumerate(hosts):
+        where = 'hosts'
+        label = '[%d]' % index
+        if not isinstance(host, dict):
+            ctx.fail(where, '%s must be a dict with at least "mac", got %r' % (label, host))
+        unknown = set(host) - {'mac', 'ip', 'hostname', 'lease_time'}
+        if unknown:
+            ctx.fail(where, '%s has unknown keys %s (allowed: mac, ip, hostname, lease_time)' % (label, ', '.join(sorted(unknown))))
+        try:
+            mac = _net.normalize_mac(host.get('mac'))
+        except _net.AddressError as exc:
+            ctx.fail(where, '%s %s' % (label, exc))
+        if mac in macs:
+            ctx.fail(where, '%s MAC %s is also used by entry [%d]' % (label, mac, macs[mac]))
+        macs[mac] = index
+        ip = host.get('ip')
+        if ip:
+            try:
+                _net.pxelinux_hexip(ip)
+            except _net.AddressError:
+                ctx.fail(where, '%s ip %r is not an IPv4 address' % (label, ip))
+            if network and not _net.ip_in_network(ip, network['cidr']):
+                ctx.fail(where, '%s ip %s is outside %s %s' % (label, ip, ctx.name('network'), network['cidr']))
+            if ip in ips:
+                ctx.fail(where, '%s ip %s is also used by entry [%d]' % (label, ip, ips[ip]))
+            ips[ip] = index
+        hostname = host.get('hostname')
+        if hostname and not _HOSTNAME.match(str(hostname)):
+            ctx.fail(where, '%s hostname %r is not a valid DNS name' % (label, hostname))
+        lease = host.get('lease_time')
+        if lease is not None and not _LEASE.match(str(lease)):
+            ctx.fail(where, '%s lease_time %r must be like 12h, 3600 or infinite' % (label, lease))
+        fields = [mac] + [str(v) for v in (ip, hostname, lease) if v]
+        result.append({'mac': mac, 'ip': ip or None, 'hostname': hostname or None,
+                       'file': mac.replace(':', '-'), 'line': ','.join(fields)})
+    return result
+
+
+def plan(settings, prefix='netboot_pxe_dnsmasq_'):
+    """Validate ``settings`` and return the dnsmasq plan (plain data).
+
+    Raises PlanError whose message starts with the offending variable's name.
+    """
+    ctx = _Ctx(dict(settings or {}), prefix)
+    mode = ctx.get('dhcp_mode', 'none')
+    if mode not in MODES:
+        ctx.fail('dhcp_mode', 'must be one of %s, got %r' % (', '.join(MODES), mode))
+    if mode == 'full' and ctx.get('allow_full_dhcp') is not True:
+        ctx.fail('allow_full_dhcp', 'must be true to run a full DHCP server (dhcp_mode: full). A DHCP server on the wrong '
+                 'network takes it over; set it only for a LAN that has no other DHCP server, or use dhcp_mode: proxy')
+    interface = ctx.get('interface')
+    if mode != 'none' and not interface:
+        ctx.fail('interface', 'is required for dhcp_mode %s: name the one interface on the PXE LAN' % mode)
+    if interface and (not isinstance(interface, str) or not re.match(r'^[A-Za-z0-9_.:@-]{1,15}$', interface) or interface == 'lo'):
+        ctx.fail('interface', 'must be one network interface name (not lo), got %r' % (interface,))
+
+    server = _address(ctx, 'server_address', required=True)
+    network = _network(ctx, required=mode != 'none')
+    if network and server and not _net.ip_in_network(server, network['cidr']):
+        ctx.fail('server_address', '%s is outside %s %s' % (server, ctx.name('network'), network['cidr']))
+    pool = _pool(ctx) if mode == 'full' else None
+    if pool and _ip_between(server, pool['start'], pool['end']):
+        ctx.fail('server_address', '%s lies inside the DHCP pool %s-%s; move the pool (pool_offset/pool_start) or the server'
+                 % (server, pool['start'], pool['end']))
+    lease = str(ctx.get('lease_time', '12h'))
+    if not _LEASE.match(lease):
+        ctx.fail('lease_time', 'must be like 12h, 3600 or infinite, got %r' % (lease,))
+    router = _address(ctx, 'router', required=False)
+    dns = ctx.get('dns_servers', [])
+    if not isinstance(dns, (list, tuple)):
+        ctx.fail('dns_servers', 'must be a list of IPv4 addresses')
+    for index, item in enumerate(dns):
+        try:
+            _net.pxelinux_hexip(item)
+        except _net.AddressError:
+            ctx.fail('dns_servers', '[%d] %r is not an IPv4 address' % (index, item))
+    script_url = ctx.get('ipxe_script_url')
+    if not script_url or not _URL.match(str(script_url)):
+        ctx.fail('ipxe_script_url', 'must be the http:// URL of the iPXE boot script, so iPXE clients get the script instead of '
+                 'chainloading iPXE again; got %r' % (script_url,))
+    arches = _arch_rows(ctx)
+    if mode != 'none' and not arches:
+        ctx.fail('architectures', 'is empty: no client would get a boot file')
+    return {
+        'mode': mode,
+        'interface': interface,
+        'server_address': server,
+        'network': network,
+        'pool': pool,
+        'lease_time': lease,
+        'router': router,
+        'dns_servers': list(dns),
+        'ipxe_script_url': script_url,
+        'architectures': arches,
+        'hosts': _hosts(ctx, network),
+    }
+
+
+def _ip_between(address, start, end):
+    def key(text):
+        return tuple(int(part) for part in text.split('.'))
+    return key(start) <= key(address) <= key(end)

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared set-up of the end-to-end tests: the ``e2e`` marker, the harness on sys.path, log directories."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+OUTPUT_DIR = E2E_DIR.parent / 'output' / 'e2e'
+
+# The harness is a plain package next to the tests, imported as ``from harness import ...``;
+# the lab (tests/lab) as ``from lab import netlab``.
+for _path in (E2E_DIR, E2E_DIR.parent):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from harness import assets  # noqa: E402  pylint: disable=wrong-import-position
+from lab import netlab  # noqa: E402  pylint: disable=wrong-import-position
+import server  # noqa: E402  pylint: disable=wrong-import-position
+
+LAB = netlab.Lab(name='e2e', mgmt_octet=215)
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'e2e: boots real firmware/kernels in QEMU (slow, needs root and Debian packages)')
+
+
+@pytest.fixture
+def log_dir(request):
+    """A fresh tests/output/e2e/<test name>/ (gitignored) for serial logs, command lines and stderr."""
+    path = OUTPUT_DIR / re.sub(r'[^A-Za-z0-9._-]+', '_', request.node.name)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+@pytest.fixture(scope='session')
+def pxe_server():
+    """The lab (container + PXE LAN), torn down at the end even when tests fail."""
+    assets.ensure_host_packages()
+    kernel = assets.kernel()
+    initrd = assets.initramfs()
+    try:
+        inventory = netlab.up(LAB)
+        yield server.PxeServer(LAB, inventory, kernel, initrd, OUTPUT_DIR / 'server')
+    finally:
+        netlab.down(LAB)

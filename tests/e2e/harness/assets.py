@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build and cache the boot content the end-to-end tests serve: a Debian kernel and a tiny initramfs.
+
+The kernel is Debian's signed one, so the same file also serves the Secure Boot path. The initramfs
+only reports how it was booted (one marker line on the console) and powers off, which is all a PXE
+test needs to prove the firmware -> loader -> kernel chain worked. Both are expensive to make and
+never change between runs, so they are cached under ``DEFAULT_CACHE`` and written atomically:
+concurrent test processes may build the same file, and the last complete one wins.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_CACHE = Path(os.environ.get('NETBOOT_PXE_CACHE', '/var/cache/netboot-pxe-test'))
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+HOST_PACKAGES = ('qemu-system-x86', 'ovmf', 'ipxe-qemu', 'busybox-static')
+BUSYBOX = Path('/bin/busybox')
+
+# The first word the tests look for on the serial console; qemu.py parses the rest of the line.
+MARKER = 'PXE-E2E-OK'
+
+# /init of the test initramfs. efivarfs is a module in Debian's kernel (absent here), so the Secure
+# Boot state comes from the kernel's own "Secure boot enabled/disabled" log line. The leading empty
+# line makes the marker start a fresh console line even if firmware left a partial one.
+INIT_SCRIPT = r'''#!/bin/sh
+# netboot.pxe end-to-end test initramfs: report how this kernel was booted, then power off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+fw=bios
+sb=na
+if [ -d /sys/firmware/efi ]; then
+  fw=uefi
+  sb=$(dmesg | grep -o -i -m1 -E 'secure boot (enabled|disabled)' | cut -d' ' -f3 | tr 'A-Z' 'a-z')
+  [ -n "$sb" ] || sb=unknown
+fi
+printf '\n%s arch=%s machine=%s secureboot=%s cmdline=%s\n' \
+  '@MARKER@' "$fw" "$(uname -m)" "$sb" "$(cat /proc/cmdline)"
+sync
+poweroff -f
+'''.replace('@MARKER@', MARKER)
+
+# Directories and device nodes of the initramfs, as (path, mode). dev/console must exist before
+# devtmpfs is mounted: the kernel opens it for init's stdin/stdout/stderr.
+_DIRS = ('bin', 'dev', 'proc', 'sys', 'tmp')
+_CONSOLE = ('dev/console', 0o020600, (5, 1))
+_LAYOUT_VERSION = 'newc-v1 ' + ' '.join(_DIRS) + ' ' + repr(_CONSOLE)
+
+_LOCK_MESSAGES = ('Could not get lock', 'Unable to acquire the dpkg frontend lock')
+
+
+def ensure_host_packages(packages=HOST_PACKAGES, lock_wait=900.0):
+    """Install the Debian packages the harness runs (QEMU, firmware, busybox) if they are missing.
+
+    Goes through the project's tools/apt-install.sh (found relative to this file, so a checkout
+    anywhere works) so there is one way packages get installed. Another apt run may hold the dpkg
+    lock for minutes on a fresh machine; wait for it instead of failing the whole test session.
+    """
+    script = REPO_ROOT / 'tools' / 'apt-install.sh'
+    deadline = time.monotonic() + lock_wait
+    while True:
+        proc = subprocess.run([str(script), *packages], capture_output=True, text=True, check=False)
+        if proc.returncode == 0:
+            return
+        output = proc.stdout + proc.stderr
+        if not any(msg in output for msg in _LOCK_MESSAGES) or time.monotonic() > deadline:
+            raise RuntimeError('%s %s failed (rc=%d):\n%s' % (script, ' '.join(packages), proc.returncode, output))
+        time.sleep(10)
+
+
+def _atomic_write(target, write):
+    """Create ``target`` via a temp file in the same directory so readers never see half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + target.name + '.', dir=target.parent)
+    try:
+        with os.fdopen(fd, 'wb') as stream:
+            write(stream)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return target
+
+
+def _run(argv, **kwargs):
+    """Run a helper command; on failure raise with its output, which is what one needs to debug it."""
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, **kwargs)
+    if proc.returncode != 0:
+        raise RuntimeError('%s failed (rc=%d):\n%s%s' % (' '.join(argv), proc.returncode, proc.stdout, proc.stderr))
+    return proc.stdout
+
+
+def _host_arch():
+    return _run(['dpkg', '--print-architecture']).strip()
+
+
+def newest_kernel_package(arch='amd64'):
+    """Name of the newest ``linux-image-6.1.0-N-<arch>`` in the host's apt lists (highest N).
+
+    Older ABI numbers disappear from the mirror after point releases, so a pinned name would break;
+    the newest one is always downloadable.
+    """
+    pattern = r'^linux-image-6\.1\.0-([0-9]+)-%s$' % re.escape(arch)
+    found = {}
+    for line in _run(['apt-cache', 'search', '--names-only', pattern]).splitlines():
+        name = line.split(' ', 1)[0]
+        match = re.match(pattern, name)
+        if match:
+            found[int(match.group(1))] = name
+    if not found:
+        raise RuntimeError('no package matches %s in the apt lists (run apt-get update?)' % pattern)
+    return found[max(found)]
+
+
+def kernel(arch='amd64', cache_dir=DEFAULT_CACHE):
+    """Path of a cached ``vmlinuz`` from the newest Debian 6.1 kernel package for ``arch``.
+
+    The package is fetched with ``apt-get download`` and only unpacked, never installed: the test
+    host's own boot setup must not change. Only the host's architecture is in its apt lists.
+    """
+    if arch != _host_arch():
+        raise ValueError('kernel(): only the host architecture (%s) is in the apt lists, not %r' % (_host_arch(), arch))
+    cache_dir = Path(cache_dir)
+    package = newest_kernel_package(arch)
+    target = cache_dir / ('vmlinuz-' + package.replace('linux-image-', ''))
+    if target.is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='.kernel-', dir=cache_dir) as work:
+        work = Path(work)
+        _run(['apt-get', 'download', '-q', package], cwd=work)
+        debs = sorted(work.glob(package + '_*.deb'))
+        if len(debs) != 1:
+            raise RuntimeError('apt-get download %s left %s' % (package, [d.name for d in debs]))
+        vmlinuz = _unpack_vmlinuz(debs[0], work / 'root')
+        with vmlinuz.open('rb') as source:
+            return _atomic_write(target, lambda stream: shutil.copyfileobj(source, stream))
+
+
+def _unpack_vmlinuz(deb, dest):
+    """Extract ``/boot/vmlinuz-*`` from a kernel .deb (``dpkg-deb --fsys-tarfile | tar``)."""
+    dest.mkdir()
+    with subprocess.Popen(['dpkg-deb', '--fsys-tarfile', str(deb)], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as unpack:
+        tar = subprocess.run(['tar', '-x', '-C', str(dest), '--wildcards', './boot/vmlinuz-*'],
+                             stdin=unpack.stdout, capture_output=True, text=True, check=False)
+        unpack.stdout.close()
+        unpack_err = unpack.stderr.read().decode(errors='replace')
+        unpack.wait()
+    if unpack.returncode != 0 or tar.returncode != 0:
+        raise RuntimeError('unpacking %s failed: dpkg-deb rc=%d %s tar rc=%d %s'
+                           % (deb, unpack.returncode, unpack_err, tar.returncode, tar.stderr))
+    found = sorted((dest / 'boot').glob('vmlinuz-*'))
+    if len(found) != 1:
+        raise RuntimeError('%s holds %d /boot/vmlinuz-* files' % (deb, len(found)))
+    return found[0]
+
+
+def _newc_entry(name, mode, data=b'', rdev=(0, 0), ino=0):
+    """One cpio "newc" record. Owner root and mtime 0 keep the archive byte-for-byte reproducible."""
+    encoded = name.encode() + b'\0'
+    fields = (ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(encoded), 0)
+    header = b'070701' + b''.join(b'%08X' % value for value in fields)
+    record = header + encoded
+    record += b'\0' * (-len(record) % 4)
+    return record + data + b'\0' * (-len(data) % 4)
+
+
+def build_cpio(busybox_bytes, init_script):
+    """The uncompressed newc archive: busybox (also as /bin/sh), /init and the directories it mounts on.
+
+    Built in Python rather than with cpio + mknod so it needs no root and no scratch tree.
+    """
+    entries = [('.', 0o040755, b'', (0, 0))]
+    entries += [(name, 0o040755, b'', (0, 0)) for name in _DIRS]
+    entries += [
+        ('bin/busybox', 0o100755, busybox_bytes, (0, 0)),
+        ('bin/sh', 0o120777, b'busybox', (0, 0)),
+        (_CONSOLE[0], _CONSOLE[1], b'', _CONSOLE[2]),
+        ('init', 0o100755, init_script.encode(), (0, 0)),
+    ]
+    parts = [_newc_entry(name, mode, data, rdev, ino) for ino, (name, mode, data, rdev) in enumerate(entries, start=1)]
+    parts.append(_newc_entry('TRAILER!!!', 0))
+    return b''.join(parts)
+
+
+def initramfs(cache_dir=DEFAULT_CACHE, busybox=BUSYBOX):
+    """Path of a cached gzip'd initramfs whose /init prints the marker line and powers off.
+
+    The file name carries a hash of the init script, busybox and the archive layout, so editing
+    any of them (or a busybox package update) produces a new file while unchanged inputs reuse it.
+    """
+    busybox_bytes = Path(busybox).read_bytes()
+    digest = hashlib.sha256()
+    for part in (INIT_SCRIPT.encode(), busybox_bytes, _LAYOUT_VERSION.encode()):
+        digest.update(hashlib.sha256(part).digest())
+    target = Path(cache_dir) / ('initramfs-%s.cpio.gz' % digest.hexdigest()[:16])
+    if target.is_file():
+        return target
+    archive = build_cpio(busybox_bytes, INIT_SCRIPT)
+    return _atomic_write(target, lambda stream: stream.write(gzip.compress(archive, compresslevel=9, mtime=0)))

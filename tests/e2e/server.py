@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The PXE server under test: the lab container, configured by the collection's own playbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+PLAYBOOK = REPO / 'playbooks' / 'pxe_server.yml'
+
+# How the lab's server is set up: the PXE LAN is pxe0 (10.77.0.1/24) inside the lab.
+LAB_VARS = {
+    'netboot_pxe_server_interface': 'pxe0',
+    'netboot_pxe_server_dhcp_mode': 'full',
+    'netboot_pxe_server_allow_full_dhcp': True,
+    'netboot_pxe_server_pool_offset': 99,
+    'netboot_pxe_server_pool_size': 100,
+    'netboot_pxe_server_dhcp_ping': False,
+    'netboot_pxe_server_log_dhcp': True,
+    'netboot_pxe_server_enable_ra': True,
+}
+
+
+class PlaybookError(RuntimeError):
+    """ansible-playbook failed; the message carries its output."""
+
+
+class PxeServer(object):
+    """Applies playbooks/pxe_server.yml to the lab's server with per-test variables."""
+
+    def __init__(self, lab, inventory, kernel, initrd, work_dir):
+        self.lab = lab
+        self.inventory = inventory
+        self.kernel = kernel
+        self.initrd = initrd
+        self.work_dir = pathlib.Path(work_dir)
+
+    def variables(self, token, **overrides):
+        data = dict(LAB_VARS)
+        data['netboot_pxe_server_entries'] = [{
+            'name': 'e2e',
+            'title': 'netboot.pxe end-to-end test',
+            'kernel': str(self.kernel),
+            'initrd': str(self.initrd),
+            'cmdline': {'console': 'ttyS0', 'panic': -1, 'quiet': True, 'netboot_e2e_token': token},
+        }]
+        data['netboot_pxe_server_default_entry'] = 'e2e'
+        data.update(overrides)
+        return data
+
+    def apply(self, variables, check=True):
+        """Run the playbook; return the CompletedProcess (stdout+stderr in .stdout)."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        vars_file = self.work_dir / 'vars.json'
+        vars_file.write_text(json.dumps(variables, indent=2))
+        playbook_cmd = shutil.which('ansible-playbook', path=os.path.dirname(sys.executable)) or 'ansible-playbook'
+        env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0', ANSIBLE_HOST_KEY_CHECKING='False')
+        if REPO.parent.parent.name == 'ansible_collections':
+            # Run from a collection tree: make this very copy of the collection the one Ansible loads.
+            env['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(filter(None, [str(REPO.parents[2]), env.get('ANSIBLE_COLLECTIONS_PATH')]))
+        proc = subprocess.run([playbook_cmd, '-i', str(self.inventory), str(PLAYBOOK), '-e', '@%s' % vars_file],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False)
+        (self.work_dir / 'ansible-playbook.log').write_text(proc.stdout)
+        if check and proc.returncode != 0:
+            raise PlaybookError('ansible-playbook failed (%d):\n%s' % (proc.returncode, proc.stdout[-6000:]))
+        return proc
+
+    def ssh(self, command):
+        """Run a command on the server; return its stdout."""
+        from lab import netlab  # pylint: disable=import-outside-toplevel
+        return netlab.ssh(self.lab, command).stdout

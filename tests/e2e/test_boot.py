@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Real firmware boots against the server that playbooks/pxe_server.yml configured.
+
+Each test serves a fresh random token on the kernel command line and requires the
+initramfs marker to carry it, so a stale file on the server can never pass.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+from harness import qemu
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT = 150
+
+
+def serve_token(pxe_server, **overrides):
+    token = secrets.token_hex(8)
+    pxe_server.apply(pxe_server.variables(token, **overrides))
+    return token
+
+
+def assert_booted(result, token, firmware_type):
+    log = result.serial_log.read_text(errors='replace') if result.serial_log.exists() else ''
+    assert result.ok, 'no marker after %ss (timed out: %s); serial log tail:\n%s' % (result.seconds, result.timed_out, log[-3000:])
+    assert result.fields['arch'] == firmware_type
+    assert result.cmdline_params().get('netboot_e2e_token') == token, result.marker
+
+
+def test_bios_ipxe_rom_boots_the_http_script(pxe_server, log_dir):
+    """SeaBIOS + the NIC's iPXE ROM: recognised as iPXE, sent straight to the HTTP script."""
+    token = serve_token(pxe_server)
+    result = qemu.boot('bios', netns=pxe_server.lab.lan_ns, tap='tap0', mac='52:54:00:e2:00:01', log_dir=log_dir, timeout=TIMEOUT)
+    assert_booted(result, token, 'bios')
+    log = qemu.clean_serial(result.serial_log.read_bytes())
+    assert 'netboot.pxe: netboot.pxe end-to-end test' in log
+
+
+def test_bios_chainloads_undionly_kpxe(pxe_server, log_dir):
+    """BIOS chainloading the server's undionly.kpxe over TFTP, then the HTTP script."""
+    token = serve_token(pxe_server, netboot_pxe_server_ipxe_chainload_bios_rom=True)
+    result = qemu.boot('bios', netns=pxe_server.lab.lan_ns, tap='tap1', mac='52:54:00:e2:00:02', log_dir=log_dir, timeout=TIMEOUT)
+    assert_booted(result, token, 'bios')
+    log = qemu.clean_serial(result.serial_log.read_bytes())
+    assert re.search(r'netboot\.pxe: iPXE \S+ on undionly \(pcbios', log), 'undionly.kpxe never ran:\n' + log[-3000:]
+
+
+def test_uefi_firmware_pxe_gets_snponly_then_http(pxe_server, log_dir):
+    """OVMF's own PXE client (NIC ROM disabled) -> snponly.efi over TFTP -> HTTP script -> kernel."""
+    token = serve_token(pxe_server)
+    result = qemu.boot('uefi', netns=pxe_server.lab.lan_ns, tap='tap2', mac='52:54:00:e2:00:03', log_dir=log_dir, timeout=TIMEOUT)
+    assert_booted(result, token, 'uefi')
+    log = qemu.clean_serial(result.serial_log.read_bytes())
+    assert re.search(r'netboot\.pxe: iPXE \S+ on \S+ \(efi', log), log[-3000:]

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tests of the QEMU harness itself, with no PXE server: marker parsing, the assets, and cleanup.
+
+If these fail, a failing PXE test says nothing about the collection.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+
+import pytest
+
+from harness import assets, qemu
+
+# What OVMF + the kernel leave on the serial console: colour codes, cursor moves, CRLF, a NUL.
+SAMPLE_SERIAL = (
+    b'\x1b[2J\x1b[01;01H\x1b[=3h\x1b[0m\x1b[35m\x1b[40mBdsDxe: loading Boot0001 "UEFI PXEv4"\r\n'
+    b'\x1b[0m\x1b[37m\x1b[40m>>Start PXE over IPv4.\r\n'
+    b'[    1.234567] Run /init as init process\r\n'
+    b'\x00\r\n'
+    b'\x1b[0mPXE-E2E-OK arch=uefi machine=x86_64 secureboot=disabled '
+    b'cmdline=initrd=initrd.gz console=ttyS0 quiet panic=-1 pxa_via="ipxe efi" token=abc123\r\n'
+    b'[    2.000000] reboot: Power down\r\n'
+)
+
+
+@pytest.fixture(scope='module')
+def boot_files():
+    """The real kernel and initramfs, built (or taken from the cache) once for this module."""
+    assets.ensure_host_packages()
+    return assets.kernel(), assets.initramfs()
+
+
+def _gone(pid):
+    """True when no process of the group QEMU was started in is left (it led its own group)."""
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_marker_parsed_from_serial_log_with_ansi(tmp_path):
+    log = tmp_path / 'serial.log'
+    log.write_bytes(SAMPLE_SERIAL)
+    marker, fields = qemu.read_marker(log)
+    assert marker.startswith('PXE-E2E-OK arch=uefi ')
+    assert '\x1b' not in marker and '\r' not in marker
+    assert fields == {
+        'arch': 'uefi', 'machine': 'x86_64', 'secureboot': 'disabled',
+        'cmdline': 'initrd=initrd.gz console=ttyS0 quiet panic=-1 pxa_via="ipxe efi" token=abc123',
+    }
+    result = qemu.BootResult(firmware='uefi', nic='virtio-net-pci,romfile=', mac=None, ok=True, marker=marker, fields=fields)
+    assert result.cmdline_params() == {
+        'initrd': 'initrd.gz', 'console': 'ttyS0', 'quiet': '', 'panic': '-1', 'pxa_via': 'ipxe efi', 'token': 'abc123',
+    }
+
+
+def test_half_written_marker_waits_for_its_newline():
+    text = qemu.clean_serial(b'boot\r\nPXE-E2E-OK arch=bios machine=x86_64 secureboot=na cmdline=console=tty')
+    assert qemu.find_marker(text, complete_only=True) == (None, {})
+    assert qemu.find_marker(text)[1]['cmdline'] == 'console=tty'
+
+
+def test_no_marker_without_all_fields():
+    assert qemu.find_marker('PXE-E2E-OK arch=bios cmdline=x\n') == (None, {})
+    assert qemu.find_marker('echo PXE-E2E-OK\n') == (None, {})
+
+
+@pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))
+def test_firmware_rows_build_pxe_command_lines(firmware, tmp_path):
+    spec = qemu.FIRMWARE[firmware]
+    argv = qemu.qemu_command(firmware, tap='tap0', mac='52:54:00:12:34:56', serial_log=tmp_path / 's.log',
+                             vars_copy=tmp_path / 'v,1.fd')
+    assert argv[0] == spec.qemu
+    assert argv[argv.index('-accel') + 1] == 'tcg'
+    assert '-no-reboot' in argv and '-nodefaults' in argv
+    assert argv[-1] == '%s,netdev=n0,mac=52:54:00:12:34:56,bootindex=1' % spec.nic
+    assert ('file=%s/v,,1.fd' % tmp_path in ' '.join(argv)) == (spec.code is not None)
+
+
+@pytest.mark.e2e
+def test_cached_assets_are_reused_without_download(boot_files, monkeypatch):
+    commands = []
+    real_run = assets._run  # pylint: disable=protected-access
+
+    def run(argv, **kwargs):
+        commands.append(argv)
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(assets, '_run', run)
+    assert (assets.kernel(), assets.initramfs()) == boot_files
+    assert not [argv for argv in commands if 'download' in argv]
+
+
+@pytest.mark.e2e
+def test_direct_boot_prints_marker_with_our_cmdline(boot_files, log_dir):
+    kernel, initrd = boot_files
+    token = secrets.token_hex(8)
+    result = qemu.direct_boot(kernel, initrd, 'netboot_pxe_token=%s' % token, log_dir=log_dir)
+    assert result.ok, result.serial_log.read_text(errors='replace')[-2000:]
+    assert result.fields['arch'] == 'bios'
+    assert result.fields['machine'] == 'x86_64'
+    assert result.fields['secureboot'] == 'na'
+    assert result.cmdline_params()['netboot_pxe_token'] == token
+    assert not result.timed_out and result.returncode == 0
+    assert 0 < result.seconds < 90
+    assert _gone(result.pid)
+    print('direct boot: marker after %.1f s' % result.seconds)
+
+
+@pytest.mark.e2e
+def test_boot_without_marker_panics_and_exits(boot_files, log_dir):
+    # No /init: the kernel panics, panic=-1 reboots, -no-reboot ends QEMU well before the timeout.
+    kernel, initrd = boot_files
+    result = qemu.direct_boot(kernel, initrd, 'rdinit=/nonexistent', log_dir=log_dir, timeout=90)
+    assert not result.ok and result.marker is None and result.seconds is None
+    assert not result.timed_out
+    assert 'Kernel panic' in result.serial_log.read_text(errors='replace')
+    assert _gone(result.pid)
+
+
+@pytest.mark.e2e
+def test_timeout_kills_qemu(boot_files, log_dir):
+    kernel, initrd = boot_files
+    started = time.monotonic()
+    result = qemu.direct_boot(kernel, initrd, '', log_dir=log_dir, timeout=1.5)
+    assert result.timed_out and not result.ok
+    # QEMU catches SIGTERM and exits 0 after saying so; a SIGKILL would show as a negative code.
+    stderr = (log_dir / 'direct.stderr').read_text()
+    assert result.returncode < 0 or 'terminating on signal 15' in stderr
+    assert time.monotonic() - started < 1.5 + qemu.TERM_GRACE + 2
+    assert _gone(result.pid)
+
+
+@pytest.mark.e2e
+def test_interrupt_leaves_no_qemu(boot_files, log_dir, monkeypatch):
+    kernel, initrd = boot_files
+    started = []
+    real_popen = qemu.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        proc = real_popen(*args, **kwargs)
+        started.append(proc.pid)
+        return proc
+
+    def interrupt(_seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qemu.subprocess, 'Popen', popen)
+    monkeypatch.setattr(qemu.time, 'sleep', interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        qemu.direct_boot(kernel, initrd, '', log_dir=log_dir)
+    assert len(started) == 1 and _gone(started[0])
