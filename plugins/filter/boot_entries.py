@@ -51,11 +51,11 @@ options:
   var:
     description: Variable name used in error messages.
     type: str
-    default: netboot_pxe_server_entries
+    default: server_entries
   default_var:
     description: Variable name of the default entry, for error messages.
     type: str
-    default: netboot_pxe_server_default_entry
+    default: server_default_entry
 '''
 
 EXAMPLES = r'''
@@ -78,7 +78,7 @@ from ansible_collections.netboot.pxe.plugins.plugin_utils._filter_errors import 
 
 
 @filter_errors('boot_entries')
-def boot_entries(items, default=None, var='netboot_pxe_server_entries', default_var='netboot_pxe_server_default_entry'):
+def boot_entries(items, default=None, var='server_entries', default_var='server_default_entry'):
     return entries(items, default=default, var=var, default_var=default_var)
 
 

@@ -15,7 +15,7 @@ description:
     C(netboot.pxe.dnsmasq) role's template renders; every client-architecture decision comes from the
     collection's IANA architecture table.
   - Bad settings fail with a message that starts with the full variable name (O(prefix) + suffix), for
-    example C(netboot_pxe_dnsmasq_architectures) followed by C([1] unknown client architecture 'efi64').
+    example C(dnsmasq_architectures) followed by C([1] unknown client architecture 'efi64').
   - Full DHCP (C(dhcp_mode=full)) is refused unless C(allow_full_dhcp) is true.
 options:
   _input:
@@ -25,7 +25,7 @@ options:
   prefix:
     description: Prefix of the user's variable names, used in error messages.
     type: str
-    default: netboot_pxe_dnsmasq_
+    default: dnsmasq_
 '''
 
 EXAMPLES = r'''
@@ -53,7 +53,7 @@ from ansible_collections.netboot.pxe.plugins.plugin_utils._filter_errors import 
 
 
 @filter_errors('dnsmasq_plan')
-def dnsmasq_plan(settings, prefix='netboot_pxe_dnsmasq_'):
+def dnsmasq_plan(settings, prefix='dnsmasq_'):
     return plan(settings, prefix=prefix)
 
 

@@ -170,7 +170,7 @@ def _hosts(ctx, network):
     return result
 
 
-def plan(settings, prefix='netboot_pxe_dnsmasq_'):
+def plan(settings, prefix='dnsmasq_'):
     """Validate ``settings`` and return the dnsmasq plan (plain data).
 
     Raises PlanError whose message starts with the offending variable's name.

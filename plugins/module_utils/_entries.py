@@ -44,7 +44,7 @@ def _cmdline(where, value):
         raise EntryError('%s: %s' % (where, exc))
 
 
-def entries(items, default=None, var='netboot_pxe_server_entries', default_var='netboot_pxe_server_default_entry'):
+def entries(items, default=None, var='server_entries', default_var='server_default_entry'):
     """Validate boot entries and return them with served file names and a rendered command line.
 
     Each item: name, title, kernel (path), initrd (path or list), cmdline (str, dict or list),

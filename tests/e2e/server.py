@@ -17,14 +17,14 @@ PLAYBOOK = REPO / 'playbooks' / 'pxe_server.yml'
 
 # How the lab's server is set up: the PXE LAN is pxe0 (10.77.0.1/24) inside the lab.
 LAB_VARS = {
-    'netboot_pxe_server_interface': 'pxe0',
-    'netboot_pxe_server_dhcp_mode': 'full',
-    'netboot_pxe_server_allow_full_dhcp': True,
-    'netboot_pxe_server_pool_offset': 99,
-    'netboot_pxe_server_pool_size': 100,
-    'netboot_pxe_server_dhcp_ping': False,
-    'netboot_pxe_server_log_dhcp': True,
-    'netboot_pxe_server_enable_ra': True,
+    'server_interface': 'pxe0',
+    'server_dhcp_mode': 'full',
+    'server_allow_full_dhcp': True,
+    'server_pool_offset': 99,
+    'server_pool_size': 100,
+    'server_dhcp_ping': False,
+    'server_log_dhcp': True,
+    'server_enable_ra': True,
 }
 
 
@@ -44,14 +44,14 @@ class PxeServer(object):
 
     def variables(self, token, **overrides):
         data = dict(LAB_VARS)
-        data['netboot_pxe_server_entries'] = [{
+        data['server_entries'] = [{
             'name': 'e2e',
             'title': 'netboot.pxe end-to-end test',
             'kernel': str(self.kernel),
             'initrd': str(self.initrd),
             'cmdline': {'console': 'ttyS0', 'panic': -1, 'quiet': True, 'netboot_e2e_token': token},
         }]
-        data['netboot_pxe_server_default_entry'] = 'e2e'
+        data['server_default_entry'] = 'e2e'
         data.update(overrides)
         return data
 

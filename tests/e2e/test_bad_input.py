@@ -18,24 +18,24 @@ LIVE_STATE = ('sha256sum /etc/netboot-pxe/dnsmasq.conf /etc/nginx/sites-availabl
 
 @pytest.fixture(scope='module')
 def configured(pxe_server):
-    variables = pxe_server.variables(secrets.token_hex(8), netboot_pxe_server_hosts=[{'mac': '52:54:00:e2:01:01', 'ip': '10.77.0.60'}])
+    variables = pxe_server.variables(secrets.token_hex(8), server_hosts=[{'mac': '52:54:00:e2:01:01', 'ip': '10.77.0.60'}])
     pxe_server.apply(variables)
     return variables
 
 
 BAD = [
-    ('unknown arch name', {'netboot_pxe_server_architectures': ['bios', 'efi64']},
-     "netboot_pxe_server_architectures: [1] unknown client architecture 'efi64'"),
-    ('arch without a boot file', {'netboot_pxe_server_architectures': ['bios', 'efi-x86_64', 'efi-arm64']},
-     "netboot_pxe_server_boot_files: architecture 'efi-arm64' is enabled"),
-    ('pool outside the subnet', {'netboot_pxe_server_pool_start': '10.78.0.10', 'netboot_pxe_server_pool_end': '10.78.0.20'},
-     'netboot_pxe_server_pool_start'),
-    ('full DHCP without the opt-in', {'netboot_pxe_server_allow_full_dhcp': False},
-     'netboot_pxe_server_allow_full_dhcp: must be true'),
-    ('invalid MAC in a reservation', {'netboot_pxe_server_hosts': [{'mac': '52:54:00:e2:01', 'ip': '10.77.0.61'}]},
-     "netboot_pxe_server_hosts: [0] invalid MAC address '52:54:00:e2:01'"),
-    ('unknown default entry', {'netboot_pxe_server_default_entry': 'nope'},
-     "netboot_pxe_server_default_entry 'nope' is not the name of an entry"),
+    ('unknown arch name', {'server_architectures': ['bios', 'efi64']},
+     "server_architectures: [1] unknown client architecture 'efi64'"),
+    ('arch without a boot file', {'server_architectures': ['bios', 'efi-x86_64', 'efi-arm64']},
+     "server_boot_files: architecture 'efi-arm64' is enabled"),
+    ('pool outside the subnet', {'server_pool_start': '10.78.0.10', 'server_pool_end': '10.78.0.20'},
+     'server_pool_start'),
+    ('full DHCP without the opt-in', {'server_allow_full_dhcp': False},
+     'server_allow_full_dhcp: must be true'),
+    ('invalid MAC in a reservation', {'server_hosts': [{'mac': '52:54:00:e2:01', 'ip': '10.77.0.61'}]},
+     "server_hosts: [0] invalid MAC address '52:54:00:e2:01'"),
+    ('unknown default entry', {'server_default_entry': 'nope'},
+     "server_default_entry 'nope' is not the name of an entry"),
 ]
 
 
@@ -54,7 +54,7 @@ def test_bad_setting_names_the_variable_and_changes_nothing(pxe_server, configur
 def test_config_dnsmasq_rejects_leaves_the_running_service_alone(pxe_server, configured):
     """A config that passes our checks but not dnsmasq's own (--test) never replaces the live one."""
     before = pxe_server.ssh(LIVE_STATE)
-    variables = dict(configured, netboot_pxe_server_dnsmasq_extra_options=['dhcp-range=not-an-address,proxy'])
+    variables = dict(configured, server_dnsmasq_extra_options=['dhcp-range=not-an-address,proxy'])
     proc = pxe_server.apply(variables, check=False)
     assert proc.returncode != 0
     assert 'dnsmasq --test' in proc.stdout or 'failed to validate' in proc.stdout, proc.stdout[-4000:]

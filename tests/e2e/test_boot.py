@@ -45,7 +45,7 @@ def test_bios_ipxe_rom_boots_the_http_script(pxe_server, log_dir):
 
 def test_bios_chainloads_undionly_kpxe(pxe_server, log_dir):
     """BIOS chainloading the server's undionly.kpxe over TFTP, then the HTTP script."""
-    token = serve_token(pxe_server, netboot_pxe_server_ipxe_chainload_bios_rom=True)
+    token = serve_token(pxe_server, server_ipxe_chainload_bios_rom=True)
     result = qemu.boot('bios', netns=pxe_server.lab.lan_ns, tap='tap1', mac='52:54:00:e2:00:02', log_dir=log_dir, timeout=TIMEOUT)
     assert_booted(result, token, 'bios')
     log = qemu.clean_serial(result.serial_log.read_bytes())

@@ -102,9 +102,9 @@ BAD = [
     ('ipxe_escape', ('a || b',), {}, 'command separator'),
     ('grub_quote', ('a\nb',), {}, 'control character'),
     ('kernel_cmdline', ({'a': 'x"y'},), {}, 'double quote'),
-    ('dnsmasq_plan', ({'dhcp_mode': 'full', 'interface': 'eth1'},), {'prefix': 'netboot_pxe_server_'},
-     'netboot_pxe_server_allow_full_dhcp: must be true'),
-    ('boot_entries', ([{'name': 'a', 'kernel': 'k'}],), {'default': 'b'}, "netboot_pxe_server_default_entry 'b'"),
+    ('dnsmasq_plan', ({'dhcp_mode': 'full', 'interface': 'eth1'},), {'prefix': 'server_'},
+     'server_allow_full_dhcp: must be true'),
+    ('boot_entries', ([{'name': 'a', 'kernel': 'k'}],), {'default': 'b'}, "server_default_entry 'b'"),
 ]
 
 

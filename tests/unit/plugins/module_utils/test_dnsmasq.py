@@ -66,38 +66,38 @@ def test_http_boot_arch_takes_a_url():
 
 
 @pytest.mark.parametrize('changes,variable,message', [
-    ({'allow_full_dhcp': False}, 'netboot_pxe_dnsmasq_allow_full_dhcp', 'must be true'),
-    ({'dhcp_mode': 'authoritative'}, 'netboot_pxe_dnsmasq_dhcp_mode', 'must be one of'),
-    ({'interface': ''}, 'netboot_pxe_dnsmasq_interface', 'is required'),
-    ({'interface': 'lo'}, 'netboot_pxe_dnsmasq_interface', 'not lo'),
-    ({'architectures': ['bios', 'efi64']}, 'netboot_pxe_dnsmasq_architectures', "[1] unknown client architecture 'efi64'"),
-    ({'architectures': ['bios', 'bios']}, 'netboot_pxe_dnsmasq_architectures', 'listed twice'),
-    ({'architectures': ['bios', 'efi-arm64']}, 'netboot_pxe_dnsmasq_boot_files', "'efi-arm64' is enabled"),
+    ({'allow_full_dhcp': False}, 'dnsmasq_allow_full_dhcp', 'must be true'),
+    ({'dhcp_mode': 'authoritative'}, 'dnsmasq_dhcp_mode', 'must be one of'),
+    ({'interface': ''}, 'dnsmasq_interface', 'is required'),
+    ({'interface': 'lo'}, 'dnsmasq_interface', 'not lo'),
+    ({'architectures': ['bios', 'efi64']}, 'dnsmasq_architectures', "[1] unknown client architecture 'efi64'"),
+    ({'architectures': ['bios', 'bios']}, 'dnsmasq_architectures', 'listed twice'),
+    ({'architectures': ['bios', 'efi-arm64']}, 'dnsmasq_boot_files', "'efi-arm64' is enabled"),
     ({'boot_files': {'bios': 'undionly.kpxe', 'efi-x86_64': 'snponly.efi', 'uefi': 'x.efi'}},
-     'netboot_pxe_dnsmasq_boot_files', "unknown client architecture 'uefi'"),
-    ({'boot_files': {'bios': '../etc/shadow', 'efi-x86_64': 'snponly.efi'}}, 'netboot_pxe_dnsmasq_boot_files', 'relative'),
-    ({'boot_files': {'bios': '/srv/undionly.kpxe', 'efi-x86_64': 'snponly.efi'}}, 'netboot_pxe_dnsmasq_boot_files', 'relative'),
-    ({'architectures': ['http-x86_64'], 'boot_files': {'http-x86_64': 'ipxe.efi'}}, 'netboot_pxe_dnsmasq_boot_files', 'URL'),
-    ({'architectures': []}, 'netboot_pxe_dnsmasq_architectures', 'is empty'),
-    ({'network': '10.78.0.0/24'}, 'netboot_pxe_dnsmasq_server_address', 'outside'),
-    ({'network': 'fd00::/64'}, 'netboot_pxe_dnsmasq_network', 'IPv6'),
-    ({'network': ''}, 'netboot_pxe_dnsmasq_network', 'is required'),
-    ({'server_address': '10.77.0.300'}, 'netboot_pxe_dnsmasq_server_address', 'IPv4'),
-    ({'server_address': '10.77.0.150'}, 'netboot_pxe_dnsmasq_server_address', 'inside the DHCP pool'),
+     'dnsmasq_boot_files', "unknown client architecture 'uefi'"),
+    ({'boot_files': {'bios': '../etc/shadow', 'efi-x86_64': 'snponly.efi'}}, 'dnsmasq_boot_files', 'relative'),
+    ({'boot_files': {'bios': '/srv/undionly.kpxe', 'efi-x86_64': 'snponly.efi'}}, 'dnsmasq_boot_files', 'relative'),
+    ({'architectures': ['http-x86_64'], 'boot_files': {'http-x86_64': 'ipxe.efi'}}, 'dnsmasq_boot_files', 'URL'),
+    ({'architectures': []}, 'dnsmasq_architectures', 'is empty'),
+    ({'network': '10.78.0.0/24'}, 'dnsmasq_server_address', 'outside'),
+    ({'network': 'fd00::/64'}, 'dnsmasq_network', 'IPv6'),
+    ({'network': ''}, 'dnsmasq_network', 'is required'),
+    ({'server_address': '10.77.0.300'}, 'dnsmasq_server_address', 'IPv4'),
+    ({'server_address': '10.77.0.150'}, 'dnsmasq_server_address', 'inside the DHCP pool'),
     ({'pool_offset': None, 'pool_size': None, 'pool_start': '10.78.0.10', 'pool_end': '10.78.0.20'},
-     'netboot_pxe_dnsmasq_pool_start, netboot_pxe_dnsmasq_pool_end', 'outside the usable hosts'),
-    ({'pool_size': 1000}, 'netboot_pxe_dnsmasq_pool_offset, netboot_pxe_dnsmasq_pool_size', 'does not fit'),
-    ({'lease_time': 'forever'}, 'netboot_pxe_dnsmasq_lease_time', 'like 12h'),
-    ({'router': 'gateway'}, 'netboot_pxe_dnsmasq_router', 'IPv4'),
-    ({'dns_servers': ['10.0.0.1', 'dns']}, 'netboot_pxe_dnsmasq_dns_servers', "[1] 'dns'"),
-    ({'ipxe_script_url': ''}, 'netboot_pxe_dnsmasq_ipxe_script_url', 'chainloading iPXE again'),
-    ({'hosts': [{'mac': 'aa:bb:cc'}]}, 'netboot_pxe_dnsmasq_hosts', "[0] invalid MAC address 'aa:bb:cc'"),
-    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01'}, {'mac': 'AABB.CCDD.EE01'}]}, 'netboot_pxe_dnsmasq_hosts', 'also used by entry [0]'),
-    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.9.0.1'}]}, 'netboot_pxe_dnsmasq_hosts', 'outside'),
+     'dnsmasq_pool_start, dnsmasq_pool_end', 'outside the usable hosts'),
+    ({'pool_size': 1000}, 'dnsmasq_pool_offset, dnsmasq_pool_size', 'does not fit'),
+    ({'lease_time': 'forever'}, 'dnsmasq_lease_time', 'like 12h'),
+    ({'router': 'gateway'}, 'dnsmasq_router', 'IPv4'),
+    ({'dns_servers': ['10.0.0.1', 'dns']}, 'dnsmasq_dns_servers', "[1] 'dns'"),
+    ({'ipxe_script_url': ''}, 'dnsmasq_ipxe_script_url', 'chainloading iPXE again'),
+    ({'hosts': [{'mac': 'aa:bb:cc'}]}, 'dnsmasq_hosts', "[0] invalid MAC address 'aa:bb:cc'"),
+    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01'}, {'mac': 'AABB.CCDD.EE01'}]}, 'dnsmasq_hosts', 'also used by entry [0]'),
+    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.9.0.1'}]}, 'dnsmasq_hosts', 'outside'),
     ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.77.0.5'}, {'mac': 'aa:bb:cc:dd:ee:02', 'ip': '10.77.0.5'}]},
-     'netboot_pxe_dnsmasq_hosts', '[1] ip 10.77.0.5 is also used'),
-    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'hostname': 'bad_name!'}]}, 'netboot_pxe_dnsmasq_hosts', 'not a valid DNS name'),
-    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ipaddr': '10.77.0.5'}]}, 'netboot_pxe_dnsmasq_hosts', 'unknown keys ipaddr'),
+     'dnsmasq_hosts', '[1] ip 10.77.0.5 is also used'),
+    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'hostname': 'bad_name!'}]}, 'dnsmasq_hosts', 'not a valid DNS name'),
+    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ipaddr': '10.77.0.5'}]}, 'dnsmasq_hosts', 'unknown keys ipaddr'),
 ])
 def test_bad_settings_name_the_variable(changes, variable, message):
     with pytest.raises(_dnsmasq.PlanError) as excinfo:
@@ -108,5 +108,5 @@ def test_bad_settings_name_the_variable(changes, variable, message):
 
 
 def test_prefix_names_the_callers_variable():
-    with pytest.raises(_dnsmasq.PlanError, match=r'^netboot_pxe_server_architectures: \[0\] unknown'):
-        _dnsmasq.plan(settings(architectures=['pc']), prefix='netboot_pxe_server_')
+    with pytest.raises(_dnsmasq.PlanError, match=r'^server_architectures: \[0\] unknown'):
+        _dnsmasq.plan(settings(architectures=['pc']), prefix='server_')

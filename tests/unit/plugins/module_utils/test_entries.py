@@ -39,10 +39,10 @@ def test_no_entries_no_default():
     ([{'name': 'a', 'kernel': 'k', 'cmdline': 'quiet || shell'}], None, 'command separator'),
     ([{'name': 'a', 'kernel': 'k', 'cmdline': {'x': 'a"b'}}], None, 'double quote'),
     ([{'name': 'a', 'kernel': 'k', 'kernal': 'k'}], None, 'unknown keys kernal'),
-    ([{'name': 'a', 'kernel': 'k'}], 'b', "netboot_pxe_server_default_entry 'b' is not the name"),
+    ([{'name': 'a', 'kernel': 'k'}], 'b', "server_default_entry 'b' is not the name"),
 ])
 def test_entry_errors(items, default, message):
     with pytest.raises(_entries.EntryError) as excinfo:
         _entries.entries(items, default=default)
     assert message in str(excinfo.value)
-    assert 'netboot_pxe_server_' in str(excinfo.value)
+    assert 'server_' in str(excinfo.value)
