@@ -27,8 +27,10 @@ help:
 
 ## The two commands -----------------------------------------------------------
 
+# make demo PATHS=bios,bios-undionly,uefi  (default: bios,uefi)
+PATHS ?= bios,uefi
 demo: deps lab-deps tree
-	cd $(TREE) && $(PY) tools/demo.py
+	cd $(TREE) && $(PY) tools/demo.py --paths '$(PATHS)' --logs $(BUILD)/demo
 
 test: deps lab-deps
 	@rm -rf $(BUILD)/summary

@@ -1,0 +1,129 @@
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The demo lab: a PXE server configured by playbooks/pxe_server.yml, and real firmware booting from it.
+
+Builds the lab (a Debian 12 systemd container as the server, an isolated PXE LAN),
+runs the playbook against it, boots one QEMU client per chosen path, prints what
+each firmware got from DHCP and the marker its initramfs printed, then removes
+everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import pathlib
+import re
+import secrets
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / 'tests'), str(REPO / 'tests' / 'e2e')]
+
+from harness import assets, qemu  # noqa: E402  pylint: disable=wrong-import-position
+from lab import netlab  # noqa: E402  pylint: disable=wrong-import-position
+import server  # noqa: E402  pylint: disable=wrong-import-position
+
+LAB = netlab.Lab(name='demo', mgmt_octet=217)
+
+# Demo path -> (QEMU firmware row, tap, MAC, description, extra server variables)
+PATHS = collections.OrderedDict([
+    ('bios', ('bios', 'tap0', '52:54:00:de:00:01', 'SeaBIOS, NIC ROM is iPXE -> HTTP script', {})),
+    ('bios-undionly', ('bios', 'tap1', '52:54:00:de:00:02', 'SeaBIOS -> undionly.kpxe (TFTP) -> HTTP script',
+                       {'server_ipxe_chainload_bios_rom': True})),
+    ('uefi', ('uefi', 'tap2', '52:54:00:de:00:03', 'OVMF own PXE -> snponly.efi (TFTP) -> HTTP script', {})),
+])
+DEFAULT_PATHS = ['bios', 'uefi']
+
+_TXN = re.compile(r'dnsmasq-dhcp\[\d+\]: (\d+) (.*)$')
+
+
+def boot_files_by_mac(journal):
+    """From dnsmasq's log-dhcp output: MAC -> boot files offered by DHCP and sent by TFTP, in order."""
+    txn_mac, ip_mac, files = {}, {}, collections.defaultdict(list)
+    for line in journal.splitlines():
+        ack = re.search(r'DHCPACK\(\S+\) (\S+) ([0-9a-f:]{17})', line)
+        if ack:
+            ip_mac[ack.group(1)] = ack.group(2)
+        sent = re.search(r'dnsmasq-tftp\[\d+\]: sent \S+?([^/\s]+) to (\S+)', line)
+        if sent and sent.group(2) in ip_mac:
+            _append_new(files[ip_mac[sent.group(2)]], '%s (TFTP)' % sent.group(1))
+        match = _TXN.search(line)
+        if not match:
+            continue
+        txn, text = match.groups()
+        mac = re.search(r'DHCP(?:DISCOVER|REQUEST)\(\S+\) (?:\S+ )?([0-9a-f:]{17})', text)
+        if mac:
+            txn_mac[txn] = mac.group(1)
+        boot = re.match(r'(?:bootfile name:|sent size:\s*\d+ option: 67 bootfile-name)\s+(\S+)', text)
+        if boot and txn in txn_mac:
+            _append_new(files[txn_mac[txn]], boot.group(1))
+    return files
+
+
+def _append_new(items, item):
+    # DHCP repeats the file in OFFER and ACK, firmware fetches it twice over TFTP (size, then data).
+    if not items or items[-1] != item:
+        items.append(item)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
+    parser.add_argument('--paths', default=','.join(DEFAULT_PATHS),
+                        help='comma-separated boot paths to show (%s)' % ', '.join(PATHS))
+    parser.add_argument('--logs', default=str(REPO / 'tests' / 'output' / 'demo'), help='where logs go')
+    args = parser.parse_args(argv)
+    chosen = [p.strip() for p in args.paths.split(',') if p.strip()]
+    unknown = [p for p in chosen if p not in PATHS]
+    if unknown:
+        parser.error('unknown path(s) %s; choose from %s' % (', '.join(unknown), ', '.join(PATHS)))
+    logs = pathlib.Path(args.logs).resolve()
+    logs.mkdir(parents=True, exist_ok=True)
+
+    print('netboot.pxe demo: preparing host packages, the server image and the boot content ...', flush=True)
+    assets.ensure_host_packages()
+    kernel, initrd = assets.kernel(), assets.initramfs()
+    rows = []
+    try:
+        started = time.monotonic()
+        inventory = netlab.up(LAB)
+        print('lab up in %.0f s: server container %s (systemd), PXE LAN %s.0/24 on pxe0, inventory %s'
+              % (time.monotonic() - started, LAB.container, netlab.PXE_NET, inventory), flush=True)
+        pxe = server.PxeServer(LAB, inventory, kernel, initrd, logs / 'server')
+        for path in chosen:
+            firmware, tap, mac, description, extra = PATHS[path]
+            token = secrets.token_hex(6)
+            started = time.monotonic()
+            proc = pxe.apply(pxe.variables(token, **extra))
+            recap = re.search(r'pxe-server\s+: (ok=\d+\s+changed=\d+)', proc.stdout)
+            print('[%s] ansible-playbook playbooks/pxe_server.yml: %s (%.0f s)'
+                  % (path, re.sub(r'\s+', ' ', recap.group(1)) if recap else 'done', time.monotonic() - started), flush=True)
+            print('[%s] booting %s ...' % (path, description), flush=True)
+            result = qemu.boot(firmware, netns=LAB.lan_ns, tap=tap, mac=mac, log_dir=logs / path, timeout=180, name=path)
+            journal = pxe.ssh('journalctl -u netboot-pxe-dnsmasq --no-pager --since "-10min"')
+            (logs / path / 'dnsmasq.log').write_text(journal)
+            got = boot_files_by_mac(journal).get(mac, [])
+            token_ok = result.ok and result.cmdline_params().get('netboot_e2e_token') == token
+            rows.append((path, firmware, ' -> '.join(got) or '(none)', result, token_ok))
+    finally:
+        netlab.down(LAB)
+
+    print()
+    print('%-14s %-9s %-44s %7s  %s' % ('path', 'firmware', 'boot files (DHCP offers, TFTP downloads)', 'seconds', 'marker'))
+    for path, firmware, got, result, token_ok in rows:
+        seconds = '%.1f' % result.seconds if result.seconds is not None else '-'
+        marker = result.marker if result.ok else 'NO MARKER (see %s)' % result.serial_log
+        print('%-14s %-9s %-44s %7s  %s%s' % (path, firmware, got, seconds, marker, '' if token_ok or not result.ok else '  [token mismatch]'))
+    print()
+    print('logs: %s/<path>/ (serial console, QEMU command line, dnsmasq log); playbook output: %s/server/' % (logs, logs))
+    print('nothing is left running: container, namespaces and bridge removed.')
+    failed = [row[0] for row in rows if not row[4]]
+    if failed:
+        print('demo: FAILED for %s' % ', '.join(failed))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
