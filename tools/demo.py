@@ -110,11 +110,11 @@ def main(argv=None):
         netlab.down(LAB)
 
     print()
-    print('%-14s %-9s %-44s %7s  %s' % ('path', 'firmware', 'boot files (DHCP offers, TFTP downloads)', 'seconds', 'marker'))
+    print('%-14s %-9s %-62s %7s  %s' % ('path', 'firmware', 'boot files (DHCP offers, TFTP downloads)', 'seconds', 'marker'))
     for path, firmware, got, result, token_ok in rows:
         seconds = '%.1f' % result.seconds if result.seconds is not None else '-'
         marker = result.marker if result.ok else 'NO MARKER (see %s)' % result.serial_log
-        print('%-14s %-9s %-44s %7s  %s%s' % (path, firmware, got, seconds, marker, '' if token_ok or not result.ok else '  [token mismatch]'))
+        print('%-14s %-9s %-62s %7s  %s%s' % (path, firmware, got, seconds, marker, '' if token_ok or not result.ok else '  [token mismatch]'))
     print()
     print('logs: %s/<path>/ (serial console, QEMU command line, dnsmasq log); playbook output: %s/server/' % (logs, logs))
     print('nothing is left running: container, namespaces and bridge removed.')

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -25,7 +26,8 @@ from harness import assets  # noqa: E402  pylint: disable=wrong-import-position
 from lab import netlab  # noqa: E402  pylint: disable=wrong-import-position
 import server  # noqa: E402  pylint: disable=wrong-import-position
 
-LAB = netlab.Lab(name='e2e', mgmt_octet=215)
+# Overridable so two runs (say, CI and a developer's) never share a lab.
+LAB = netlab.Lab(name=os.environ.get('NETBOOT_PXE_E2E_LAB', 'e2e'), mgmt_octet=int(os.environ.get('NETBOOT_PXE_E2E_OCTET', '215')))
 
 
 def pytest_configure(config):
