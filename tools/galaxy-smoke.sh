@@ -34,4 +34,11 @@ for f in $filters; do
     grep -q 'EXAMPLES' <<<"$doc" || { echo "galaxy-smoke: ansible-doc netboot.pxe.$f has no examples" >&2; exit 1; }
     echo "ansible-doc -t filter netboot.pxe.$f: $(grep -m1 -E '^>' <<<"$doc" || true)"
 done
-echo "galaxy-smoke: built $(basename "$tarball"), installed, $(wc -w <<<"$filters") filters documented"
+roles=$(find "$installed/roles" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
+for r in $roles; do
+    doc=$(ansible-doc -t role "netboot.pxe.$r")
+    grep -qi '^Options' <<<"$(sed 's/\x1b\[[0-9;]*m//g' <<<"$doc")" || { echo "galaxy-smoke: ansible-doc -t role netboot.pxe.$r shows no options" >&2; exit 1; }
+done
+# The playbook resolves by FQCN from the installed copy.
+ansible-playbook -i localhost, --syntax-check netboot.pxe.pxe_server
+echo "galaxy-smoke: built $(basename "$tarball"), installed, $(wc -w <<<"$filters") filters and $(wc -w <<<"$roles") roles documented, playbook netboot.pxe.pxe_server resolves"

@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The dnsmasq role's template, rendered from real plans, is accepted by dnsmasq itself."""
+from __future__ import annotations
+
+import pathlib
+import shutil
+import subprocess
+
+import jinja2
+import pytest
+import yaml
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _dnsmasq
+
+ROLE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'dnsmasq'
+DNSMASQ = shutil.which('dnsmasq') or '/usr/sbin/dnsmasq'
+
+COMMON = {
+    'interface': 'pxe0', 'server_address': '10.77.0.1', 'network': '10.77.0.0/24',
+    'architectures': ['bios', 'efi-x86_64', 'efi-arm64', 'http-x86_64'],
+    'boot_files': {'bios': 'undionly.kpxe', 'efi-x86_64': 'snponly.efi', 'efi-arm64': 'arm64/snponly.efi',
+                   'http-x86_64': 'http://10.77.0.1/ipxe.efi'},
+    'ipxe_script_url': 'http://10.77.0.1/boot.ipxe',
+    'hosts': [{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.50'}],
+}
+MODES = {
+    'full': dict(COMMON, dhcp_mode='full', allow_full_dhcp=True, pool_offset=99, pool_size=100, router='10.77.0.254'),
+    'proxy': dict(COMMON, dhcp_mode='proxy'),
+    'none': dict(COMMON, dhcp_mode='none', interface='', network=''),
+}
+
+
+def render(settings, **overrides):
+    variables = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
+    variables.update(overrides)
+    variables['__dnsmasq_plan'] = _dnsmasq.plan(settings, prefix='dnsmasq_')
+    variables['ansible_managed'] = 'Ansible managed'
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLE / 'templates')), trim_blocks=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env.get_template('dnsmasq.conf.j2').render(variables)
+
+
+def lines(text):
+    return [line for line in text.splitlines() if line and not line.startswith('#')]
+
+
+def test_full_mode_lines():
+    conf = lines(render(MODES['full']))
+    assert 'dhcp-range=10.77.0.100,10.77.0.199,255.255.255.0,12h' in conf
+    assert 'interface=pxe0' in conf and 'bind-interfaces' in conf and 'port=0' in conf
+    assert 'dhcp-match=set:arch-efi-x86_64,option:client-arch,7' in conf
+    assert 'dhcp-match=set:arch-efi-x86_64,option:client-arch,9' in conf
+    assert 'dhcp-match=set:arch-efi-arm64,option:client-arch,11' in conf
+    assert 'dhcp-boot=tag:arch-efi-arm64,tag:!ipxe,arm64/snponly.efi,10.77.0.1,10.77.0.1' in conf
+    assert 'dhcp-option-force=tag:arch-http-x86_64,option:vendor-class,HTTPClient' in conf
+    assert 'dhcp-option=option:router,10.77.0.254' in conf
+    # dnsmasq lets the last matching dhcp-boot win: the iPXE script line must come after every NBP line.
+    boots = [line for line in conf if line.startswith('dhcp-boot=')]
+    assert boots[-1] == 'dhcp-boot=tag:ipxe,http://10.77.0.1/boot.ipxe'
+    assert all('tag:!ipxe' in line for line in boots[:-1])
+
+
+def test_proxy_mode_lines():
+    conf = lines(render(MODES['proxy']))
+    assert 'dhcp-range=10.77.0.0,proxy,255.255.255.0' in conf
+    assert not any(line.startswith('dhcp-authoritative') for line in conf)
+    assert 'pxe-service=tag:arch-efi-x86_64,tag:!ipxe,x86-64_EFI,"netboot.pxe efi-x86_64",snponly.efi,10.77.0.1' in conf
+    assert 'pxe-service=tag:arch-bios,tag:!ipxe,x86PC,"netboot.pxe bios",undionly.kpxe,10.77.0.1' in conf
+
+
+def test_none_mode_serves_tftp_only():
+    conf = lines(render(MODES['none']))
+    assert not any(line.startswith(('dhcp-range', 'dhcp-boot', 'pxe-service', 'interface=')) for line in conf)
+    assert 'enable-tftp' in conf and 'tftp-secure' in conf
+
+
+@pytest.mark.skipif(not pathlib.Path(DNSMASQ).exists(), reason='dnsmasq-base is not installed (make test installs it)')
+@pytest.mark.parametrize('mode', sorted(MODES))
+def test_dnsmasq_accepts_the_rendered_config(mode, tmp_path):
+    conf = tmp_path / 'dnsmasq.conf'
+    conf.write_text(render(MODES[mode], dnsmasq_config_dir=str(tmp_path), dnsmasq_enable_ra=True))
+    (tmp_path / 'dhcp-hosts.d').mkdir()
+    proc = subprocess.run([DNSMASQ, '--test', '--conf-file=%s' % conf], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr + conf.read_text()
+
+
+@pytest.mark.skipif(not pathlib.Path(DNSMASQ).exists(), reason='dnsmasq-base is not installed (make test installs it)')
+def test_dnsmasq_rejects_a_broken_extra_line(tmp_path):
+    conf = tmp_path / 'dnsmasq.conf'
+    conf.write_text(render(MODES['full'], dnsmasq_config_dir=str(tmp_path), dnsmasq_extra_options=['dhcp-range=nonsense,proxy']))
+    (tmp_path / 'dhcp-hosts.d').mkdir()
+    proc = subprocess.run([DNSMASQ, '--test', '--conf-file=%s' % conf], capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
