@@ -52,6 +52,12 @@ def _tftp_path(ctx, key, value):
 def _arch_rows(ctx):
     names = ctx.get('architectures', [])
     boot_files = ctx.get('boot_files', {})
+    direct = ctx.get('direct_architectures', [])
+    if not isinstance(direct, (list, tuple)):
+        ctx.fail('direct_architectures', 'must be a list of architecture names, got %r' % (direct,))
+    for name in direct:
+        if name not in names:
+            ctx.fail('direct_architectures', '%r is not in %s' % (name, ctx.name('architectures')))
     if not isinstance(names, (list, tuple)):
         ctx.fail('architectures', 'must be a list of architecture names, got %r' % (names,))
     if not isinstance(boot_files, dict):
@@ -86,7 +92,11 @@ def _arch_rows(ctx):
             'family': arch.family,
             'transport': arch.transport,
             'csa': arch.dnsmasq_csa,
+            # dnsmasq's pxe-service matches one client system type per line: one per code.
+            'csas': [_arch.code_row(code).dnsmasq_csa or code for code in arch.codes],
             'boot_file': boot_file,
+            # iPXE clients get the script unless the boot file is not iPXE (pxelinux, GRUB): no loop to break.
+            'ipxe_script': name not in direct and arch.name not in direct,
         })
     return rows
 

@@ -54,3 +54,28 @@ def pxe_server():
         yield server.PxeServer(LAB, inventory, kernel, initrd, OUTPUT_DIR / 'server')
     finally:
         netlab.down(LAB)
+
+
+_MATRIX = []
+
+
+@pytest.fixture
+def record_boot(request):
+    """Record a boot for the matrix summary printed at the end of the run (and written for make test)."""
+    def record(path, result):
+        _MATRIX.append((path, result.firmware, result.seconds, result.ok, request.node.name))
+        return result
+    return record
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MATRIX:
+        return
+    lines = ['%-34s %-16s %8s  %s' % ('boot path', 'firmware', 'seconds', 'result')]
+    for path, firmware, seconds, ok, _test in _MATRIX:
+        lines.append('%-34s %-16s %8s  %s' % (path, firmware, '%.1f' % seconds if seconds is not None else '-', 'pass' if ok else 'FAIL'))
+    terminalreporter.write_sep('=', 'boot matrix')
+    for line in lines:
+        terminalreporter.write_line(line)
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    (OUTPUT_DIR / 'matrix.txt').write_text('\n'.join(lines) + '\n')

@@ -42,15 +42,24 @@ class PxeServer(object):
         self.initrd = initrd
         self.work_dir = pathlib.Path(work_dir)
 
-    def variables(self, token, **overrides):
-        data = dict(LAB_VARS)
-        data['server_entries'] = [{
-            'name': 'e2e',
-            'title': 'netboot.pxe end-to-end test',
+    def entry(self, name, token, title='netboot.pxe end-to-end test'):
+        return {
+            'name': name,
+            'title': title,
             'kernel': str(self.kernel),
             'initrd': str(self.initrd),
             'cmdline': {'console': 'ttyS0', 'panic': -1, 'quiet': True, 'netboot_e2e_token': token},
-        }]
+        }
+
+    def variables(self, token, host_tokens=None, **overrides):
+        """Lab variables with a default entry carrying ``token``; ``host_tokens`` {mac: token} gives hosts their own entry."""
+        data = dict(LAB_VARS)
+        data['server_entries'] = [self.entry('e2e', token)]
+        data['server_hosts'] = []
+        for index, (mac, host_token) in enumerate(sorted((host_tokens or {}).items())):
+            name = 'e2e-host%d' % index
+            data['server_entries'].append(self.entry(name, host_token, title='netboot.pxe end-to-end test, host %s' % mac))
+            data['server_hosts'].append({'mac': mac, 'entry': name})
         data['server_default_entry'] = 'e2e'
         data.update(overrides)
         return data

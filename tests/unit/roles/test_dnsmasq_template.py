@@ -56,10 +56,18 @@ def test_full_mode_lines():
     assert 'dhcp-boot=tag:arch-efi-arm64,tag:!ipxe,arm64/snponly.efi,10.77.0.1,10.77.0.1' in conf
     assert 'dhcp-option-force=tag:arch-http-x86_64,option:vendor-class,HTTPClient' in conf
     assert 'dhcp-option=option:router,10.77.0.254' in conf
-    # dnsmasq lets the last matching dhcp-boot win: the iPXE script line must come after every NBP line.
+    # Every iPXE-NBP line excludes iPXE clients; the script line excludes architectures booted directly.
     boots = [line for line in conf if line.startswith('dhcp-boot=')]
-    assert boots[-1] == 'dhcp-boot=tag:ipxe,http://10.77.0.1/boot.ipxe'
-    assert all('tag:!ipxe' in line for line in boots[:-1])
+    assert 'dhcp-boot=tag:ipxe,tag:!ipxe-direct,http://10.77.0.1/boot.ipxe' in boots
+    assert all('tag:!ipxe,' in line for line in boots if 'ipxe-direct' not in line)
+
+
+def test_direct_architectures_send_ipxe_clients_the_boot_file():
+    conf = lines(render(dict(MODES['full'], boot_files=dict(COMMON['boot_files'], bios='pxelinux.0'),
+                             direct_architectures=['bios'])))
+    assert 'dhcp-match=set:ipxe-direct,option:client-arch,0' in conf
+    assert 'dhcp-boot=tag:arch-bios,pxelinux.0,10.77.0.1,10.77.0.1' in conf
+    assert 'dhcp-boot=tag:arch-efi-x86_64,tag:!ipxe,snponly.efi,10.77.0.1,10.77.0.1' in conf
 
 
 def test_proxy_mode_lines():
@@ -67,6 +75,8 @@ def test_proxy_mode_lines():
     assert 'dhcp-range=10.77.0.0,proxy,255.255.255.0' in conf
     assert not any(line.startswith('dhcp-authoritative') for line in conf)
     assert 'pxe-service=tag:arch-efi-x86_64,tag:!ipxe,x86-64_EFI,"netboot.pxe efi-x86_64",snponly.efi,10.77.0.1' in conf
+    assert 'pxe-service=tag:arch-efi-x86_64,tag:!ipxe,BC_EFI,"netboot.pxe efi-x86_64",snponly.efi,10.77.0.1' in conf
+    assert 'pxe-service=tag:arch-efi-x86_64,tag:ipxe,x86-64_EFI,"netboot.pxe iPXE script",http://10.77.0.1/boot.ipxe,10.77.0.1' in conf
     assert 'pxe-service=tag:arch-bios,tag:!ipxe,x86PC,"netboot.pxe bios",undionly.kpxe,10.77.0.1' in conf
 
 

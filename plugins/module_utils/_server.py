@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole PXE server as one validated plan: DHCP, loaders per architecture, entries, hosts.
+
+The server role hands its variables to ``plan`` and renders what comes back;
+the dnsmasq, bootloaders and http roles receive their parts of it. Errors name
+the server role's variable. Private to the collection.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _dnsmasq, _entries, _loaders
+
+# GRUB's $grub_cpu for each CPU of the architecture table.
+GRUB_CPU = {'x86_64': 'x86_64', 'x86': 'i386', 'aarch64': 'arm64', 'arm': 'arm', 'riscv64': 'riscv64',
+            'loongarch64': 'loongarch64'}
+_X86 = ('x86', 'x86_64')
+
+
+class ServerError(ValueError):
+    """A server setting that cannot work."""
+
+
+def _boot_files(ctx_prefix, loaders, overrides, base_url):
+    overrides = dict(overrides or {})
+    for name in overrides:
+        try:
+            _arch.by_name(name)
+        except _arch.ArchError as exc:
+            raise ServerError('%sboot_files: %s' % (ctx_prefix, exc))
+        if name not in loaders:
+            raise ServerError('%sboot_files: %r is not in %sarchitectures' % (ctx_prefix, name, ctx_prefix))
+    files = {}
+    for name, loader in loaders.items():
+        boot_file = overrides.get(name, loader['boot_file'])
+        if _arch.by_name(name).transport == 'http' and '://' not in boot_file:
+            boot_file = '%s/%s' % (base_url, boot_file)
+        files[name] = boot_file
+    return files
+
+
+def _entry_arches(prefix, entries, items, served):
+    x86 = [name for name in served if _arch.by_name(name).cpu in _X86]
+    for index, entry in enumerate(entries):
+        wanted = (items[index].get('architectures') if isinstance(items[index], dict) else None)
+        if wanted is None:
+            entry['architectures'] = x86
+            continue
+        if not isinstance(wanted, (list, tuple)):
+            raise ServerError('%sentries[%d].architectures must be a list of architecture names' % (prefix, index))
+        names = []
+        for name in wanted:
+            try:
+                names.append(_arch.by_name(name).name)
+            except _arch.ArchError as exc:
+                raise ServerError('%sentries[%d].architectures: %s' % (prefix, index, exc))
+        entry['architectures'] = names
+
+
+def _defaults(prefix, entries, served, default, per_arch):
+    by_name = dict((entry['name'], entry) for entry in entries)
+    per_arch = dict(per_arch or {})
+    result = {}
+    for name, entry_name in per_arch.items():
+        if name not in served:
+            raise ServerError('%sdefault_entries: %r is not in %sarchitectures' % (prefix, name, prefix))
+        if entry_name not in by_name:
+            raise ServerError('%sdefault_entries: %s -> %r is not the name of an entry' % (prefix, name, entry_name))
+    for name in served:
+        chosen = per_arch.get(name)
+        if chosen is None and default and name in by_name[default]['architectures']:
+            chosen = default
+        if chosen is not None and name not in by_name[chosen]['architectures']:
+            raise ServerError('%sdefault_entries: entry %r is not built for %s (its architectures: %s)'
+                              % (prefix, chosen, name, ', '.join(by_name[chosen]['architectures'])))
+        result[name] = chosen
+    if default and default not in result.values():
+        raise ServerError('%sdefault_entry: entry %r is built for %s, none of which is in %sarchitectures'
+                          % (prefix, default, ', '.join(by_name[default]['architectures']) or 'no architecture', prefix))
+    return result
+
+
+def _hosts(prefix, dhcp_hosts, items, entries):
+    names = set(entry['name'] for entry in entries)
+    hosts = []
+    for index, host in enumerate(dhcp_hosts):
+        entry = items[index].get('entry')
+        if entry is not None and entry not in names:
+            raise ServerError('%shosts: [%d] (%s) entry %r is not the name of an entry in %sentries'
+                              % (prefix, index, host['mac'], entry, prefix))
+        dashed = host['mac'].replace(':', '-')
+        hosts.append(dict(host, entry=entry, pxelinux_name='01-' + dashed, grub_name='grub.cfg-01-' + dashed,
+                          ipxe_name=dashed + '.ipxe'))
+    return hosts
+
+
+def plan(settings, prefix='server_'):
+    """Validate the server settings and return the plan (plain data)."""
+    settings = dict(settings or {})
+    served = settings.get('architectures') or []
+    try:
+        loaders = _loaders.choose(
+            [_arch.by_name(n).name for n in served if isinstance(n, str) and n.strip().lower() in _arch.names()],
+            settings.get('boot_loaders'), secure_boot=bool(settings.get('secure_boot')),
+            dhcp_mode=settings.get('dhcp_mode', 'proxy'), var=prefix + 'boot_loaders', arch_var=prefix + 'architectures',
+            sb_var=prefix + 'secure_boot')
+    except _loaders.LoaderError as exc:
+        raise ServerError(str(exc))
+    base_url = settings.get('base_url', '')
+    dhcp_settings = dict(settings)
+    for key in ('boot_loaders', 'secure_boot', 'entries', 'default_entry', 'default_entries', 'base_url'):
+        dhcp_settings.pop(key, None)
+    dhcp_settings['boot_files'] = {}
+    dhcp_settings['direct_architectures'] = sorted(name for name, loader in loaders.items() if loader['config'] != 'ipxe')
+    dhcp_settings['hosts'] = [dict((k, v) for k, v in host.items() if k != 'entry') if isinstance(host, dict) else host
+                              for host in (settings.get('hosts') or [])]
+    try:
+        # Validates the architecture names first, so unknown names get the table's message.
+        dhcp_settings['boot_files'] = _boot_files(prefix, loaders, settings.get('boot_files'), base_url)
+        dhcp = _dnsmasq.plan(dhcp_settings, prefix=prefix)
+    except _dnsmasq.PlanError as exc:
+        raise ServerError(str(exc))
+    items = settings.get('entries') or []
+    try:
+        entries = _entries.entries(items, default=settings.get('default_entry') or None, var=prefix + 'entries',
+                                   default_var=prefix + 'default_entry')
+    except _entries.EntryError as exc:
+        raise ServerError(str(exc))
+    served_names = [arch['name'] for arch in dhcp['architectures']]
+    _entry_arches(prefix, entries, items, served_names)
+    defaults = _defaults(prefix, entries, served_names, settings.get('default_entry') or None, settings.get('default_entries'))
+    hosts = _hosts(prefix, dhcp['hosts'], settings.get('hosts') or [], entries)
+    # iPXE scripts branch on ${platform}: pcbios for BIOS clients, efi for UEFI ones.
+    ipxe = {'pcbios': defaults.get('bios'), 'efi': defaults.get('efi-x86_64') or defaults.get('http-x86_64')}
+    grub = {}
+    for name, loader in sorted(loaders.items()):
+        if loader['config'] == 'grub':
+            grub.setdefault(GRUB_CPU[_arch.by_name(name).cpu], defaults.get(name))
+    return {
+        'dhcp': dhcp,
+        'loaders': loaders,
+        'stage': _loaders.staged_files(loaders),
+        'configs': _loaders.configs(loaders),
+        'entries': entries,
+        'defaults': defaults,
+        'grub_defaults': grub,
+        'ipxe_defaults': ipxe,
+        'hosts': hosts,
+        'boot_files': dict((arch['name'], arch['boot_file']) for arch in dhcp['architectures']),
+        'direct_architectures': dhcp_settings['direct_architectures'],
+        'dnsmasq_hosts': [dict((k, v) for k, v in host.items() if v is not None) for host in dhcp_settings['hosts']],
+        'secure_boot': bool(settings.get('secure_boot')),
+    }
