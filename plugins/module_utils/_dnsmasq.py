@@ -137,8 +137,47 @@ def _pool(ctx):
         raise PlanError('%s: %s' % (', '.join(ctx.name(k) for k in keys) or ctx.name('network'), exc))
 
 
-def _hosts(ctx, network):
+def _relay_networks(ctx, mode, network):
+    items = ctx.get('relay_networks', [])
+    if not isinstance(items, (list, tuple)):
+        ctx.fail('relay_networks', 'must be a list of {network, router, pool_start, pool_end, pool_offset, pool_size}')
+    if items and mode != 'full':
+        ctx.fail('relay_networks', 'serving networks behind a DHCP relay needs dhcp_mode full (this server hands out their addresses)')
+    result, seen = [], [network['cidr']] if network else []
+    for index, item in enumerate(items):
+        label = '[%d]' % index
+        if not isinstance(item, dict) or not item.get('network'):
+            ctx.fail('relay_networks', '%s must be a dict with at least "network", got %r' % (label, item))
+        unknown = set(item) - {'network', 'router', 'pool_start', 'pool_end', 'pool_offset', 'pool_size', 'lease_time'}
+        if unknown:
+            ctx.fail('relay_networks', '%s has unknown keys %s' % (label, ', '.join(sorted(unknown))))
+        try:
+            pool = _net.dhcp_pool(item['network'], start=item.get('pool_start'), end=item.get('pool_end'),
+                                  offset=item.get('pool_offset', 10), size=item.get('pool_size'))
+        except _net.AddressError as exc:
+            ctx.fail('relay_networks', '%s %s' % (label, exc))
+        for other in seen:
+            if _net.ip_in_network(pool['network'], other) or _net.ip_in_network(other.split('/')[0], pool['cidr']):
+                ctx.fail('relay_networks', '%s %s overlaps %s' % (label, pool['cidr'], other))
+        seen.append(pool['cidr'])
+        router = item.get('router')
+        if router:
+            try:
+                _net.pxelinux_hexip(router)
+            except _net.AddressError:
+                ctx.fail('relay_networks', '%s router %r is not an IPv4 address' % (label, router))
+            if not _net.ip_in_network(router, pool['cidr']) or _ip_between(router, pool['start'], pool['end']):
+                ctx.fail('relay_networks', '%s router %s must be inside %s and outside its pool' % (label, router, pool['cidr']))
+        lease = str(item.get('lease_time') or ctx.get('lease_time', '12h'))
+        if not _LEASE.match(lease):
+            ctx.fail('relay_networks', '%s lease_time %r must be like 12h, 3600 or infinite' % (label, lease))
+        result.append(dict(pool, tag='relay%d' % index, router=router or None, lease_time=lease))
+    return result
+
+
+def _hosts(ctx, network, relays=()):
     hosts = ctx.get('hosts', [])
+    subnets = ([network['cidr']] if network else []) + [relay['cidr'] for relay in relays]
     if not isinstance(hosts, (list, tuple)):
         ctx.fail('hosts', 'must be a list of {mac, ip, hostname} entries')
     result, macs, ips = [], {}, {}
@@ -163,8 +202,8 @@ def _hosts(ctx, network):
                 _net.pxelinux_hexip(ip)
             except _net.AddressError:
                 ctx.fail(where, '%s ip %r is not an IPv4 address' % (label, ip))
-            if network and not _net.ip_in_network(ip, network['cidr']):
-                ctx.fail(where, '%s ip %s is outside %s %s' % (label, ip, ctx.name('network'), network['cidr']))
+            if subnets and not any(_net.ip_in_network(ip, cidr) for cidr in subnets):
+                ctx.fail(where, '%s ip %s is outside the served networks (%s)' % (label, ip, ', '.join(subnets)))
             if ip in ips:
                 ctx.fail(where, '%s ip %s is also used by entry [%d]' % (label, ip, ips[ip]))
             ips[ip] = index
@@ -223,6 +262,7 @@ def plan(settings, prefix='dnsmasq_'):
         ctx.fail('ipxe_script_url', 'must be the http:// URL of the iPXE boot script, so iPXE clients get the script instead of '
                  'chainloading iPXE again; got %r' % (script_url,))
     arches = _arch_rows(ctx)
+    relays = _relay_networks(ctx, mode, network)
     if mode != 'none' and not arches:
         ctx.fail('architectures', 'is empty: no client would get a boot file')
     return {
@@ -236,7 +276,8 @@ def plan(settings, prefix='dnsmasq_'):
         'dns_servers': list(dns),
         'ipxe_script_url': script_url,
         'architectures': arches,
-        'hosts': _hosts(ctx, network),
+        'hosts': _hosts(ctx, network, relays),
+        'relay_networks': relays,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import time
 
 import pytest
@@ -33,6 +34,13 @@ def boot_files():
     """The real kernel and initramfs, built (or taken from the cache) once for this module."""
     assets.ensure_host_packages()
     return assets.kernel(), assets.initramfs()
+
+
+@pytest.fixture(scope='module')
+def arm64_boot_files():
+    """The arm64 kernel and initramfs (from arm64 .debs via the isolated apt state), and qemu-system-aarch64."""
+    assets.ensure_host_packages(arm64=True)
+    return assets.kernel('arm64'), assets.initramfs(arch='arm64')
 
 
 def _gone(pid):
@@ -83,6 +91,54 @@ def test_firmware_rows_build_pxe_command_lines(firmware, tmp_path):
     assert ('file=%s/v,,1.fd' % tmp_path in ' '.join(argv)) == (spec.code is not None)
 
 
+def test_every_firmware_row_is_installable_by_ensure_host_packages(monkeypatch):
+    calls = []
+
+    def run(argv, **_kwargs):
+        calls.append(argv[1:])
+        return subprocess.CompletedProcess(argv, 0, '', '')
+
+    monkeypatch.setattr(assets.subprocess, 'run', run)
+    assets.ensure_host_packages()
+    assets.ensure_host_packages(arm64=True)
+    default, arm64 = calls
+    assert not set(assets.ARM64_HOST_PACKAGES) & set(default)
+    assert set(assets.ARM64_HOST_PACKAGES) <= set(arm64) and set(default) <= set(arm64)
+    assert set(qemu.FIRMWARE['arm64'].packages) <= set(arm64)
+    for firmware, spec in qemu.FIRMWARE.items():
+        assert set(spec.packages) <= set(arm64), firmware
+
+
+def test_direct_boot_command_lines_per_arch(tmp_path, monkeypatch):
+    commands = {}
+    monkeypatch.setattr(qemu, '_check_installed', lambda spec: None)
+    monkeypatch.setattr(qemu, '_run', lambda argv, result, *_args: commands.setdefault(result.firmware, argv))
+    for arch, firmware in (('amd64', None), ('arm64', None), ('arm64', 'arm64')):
+        qemu.direct_boot('vmlinuz', 'initrd.gz', 'x=1', log_dir=tmp_path, arch=arch, firmware=firmware)
+    amd64, arm64, aavmf = commands['direct'], commands['direct-arm64'], commands['direct-via-arm64']
+    assert amd64[:5] == ['qemu-system-x86_64', '-M', 'pc,graphics=off', '-boot', 'strict=on,reboot-timeout=0']
+    assert amd64[-1] == 'console=ttyS0 quiet panic=-1 x=1' and 'pflash' not in ' '.join(amd64)
+    assert arm64[:5] == ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'cortex-a72']
+    assert arm64[arm64.index('-m') + 1] == '1024' and arm64[-1] == 'console=ttyAMA0 quiet panic=-1 x=1'
+    assert 'pflash' not in ' '.join(arm64) and 'AAVMF_CODE.fd' in ' '.join(aavmf)
+    with pytest.raises(ValueError):
+        qemu.direct_boot('vmlinuz', 'initrd.gz', '', log_dir=tmp_path, arch='riscv64')
+    with pytest.raises(ValueError):
+        qemu.direct_boot('vmlinuz', 'initrd.gz', '', log_dir=tmp_path, arch='arm64', firmware='uefi')
+
+
+def test_foreign_apt_state_is_isolated(tmp_path, monkeypatch):
+    commands = []
+    monkeypatch.setattr(assets, '_run', lambda argv, **_kwargs: commands.append(argv) or '')
+    options = assets.foreign_apt('arm64', tmp_path)
+    assert 'APT::Architecture=arm64' in options and 'APT::Architectures::=arm64' in options
+    state = tmp_path.resolve() / 'apt-arm64'
+    assert 'Dir::State::status=%s' % (state / 'status') in options
+    assert commands == [['apt-get', *options, 'update']] and (state / 'status').read_bytes() == b''
+    with pytest.raises(ValueError):
+        assets.foreign_apt('arm64 -o X=1', tmp_path)
+
+
 @pytest.mark.e2e
 def test_cached_assets_are_reused_without_download(boot_files, monkeypatch):
     commands = []
@@ -95,6 +151,23 @@ def test_cached_assets_are_reused_without_download(boot_files, monkeypatch):
     monkeypatch.setattr(assets, '_run', run)
     assert (assets.kernel(), assets.initramfs()) == boot_files
     assert not [argv for argv in commands if 'download' in argv]
+
+
+@pytest.mark.e2e
+def test_cached_arm64_assets_are_reused_without_download(arm64_boot_files, monkeypatch):
+    commands = []
+    real_run = assets._run  # pylint: disable=protected-access
+
+    def run(argv, **kwargs):
+        commands.append(argv)
+        return real_run(argv, **kwargs)
+
+    monkeypatch.setattr(assets, '_run', run)
+    assert (assets.kernel('arm64'), assets.initramfs(arch='arm64')) == arm64_boot_files
+    assert commands and not [argv for argv in commands if 'download' in argv or 'update' in argv]
+    assert arm64_boot_files[0].name.endswith('-arm64')
+    # Unpacked, never installed: the host's dpkg has no arm64 and no arm64 kernel.
+    assert 'arm64' not in assets._run(['dpkg', '--print-foreign-architectures'])  # pylint: disable=protected-access
 
 
 @pytest.mark.e2e
@@ -111,6 +184,37 @@ def test_direct_boot_prints_marker_with_our_cmdline(boot_files, log_dir):
     assert 0 < result.seconds < 90
     assert _gone(result.pid)
     print('direct boot: marker after %.1f s' % result.seconds)
+
+
+@pytest.mark.e2e
+def test_arm64_direct_boot_prints_marker_with_our_cmdline(arm64_boot_files, log_dir):
+    kernel, initrd = arm64_boot_files
+    token = secrets.token_hex(8)
+    result = qemu.direct_boot(kernel, initrd, 'netboot_pxe_token=%s' % token, log_dir=log_dir, arch='arm64')
+    assert result.ok, result.serial_log.read_text(errors='replace')[-2000:]
+    assert result.fields['machine'] == 'aarch64'
+    # QEMU starts the kernel itself here, without EFI (the marker's fallback label is "bios").
+    assert result.fields['arch'] != 'uefi'
+    assert result.cmdline_params()['netboot_pxe_token'] == token
+    assert result.cmdline_params()['console'] == 'ttyAMA0'
+    assert not result.timed_out and result.returncode == 0
+    assert 0 < result.seconds < 90
+    assert _gone(result.pid)
+    print('arm64 direct boot: marker after %.1f s' % result.seconds)
+
+
+@pytest.mark.e2e
+def test_arm64_kernel_through_aavmf_reports_uefi(arm64_boot_files, log_dir):
+    kernel, initrd = arm64_boot_files
+    token = secrets.token_hex(8)
+    result = qemu.direct_boot(kernel, initrd, 'netboot_pxe_token=%s' % token, log_dir=log_dir, arch='arm64', firmware='arm64')
+    assert result.ok, result.serial_log.read_text(errors='replace')[-2000:]
+    assert result.fields['arch'] == 'uefi' and result.fields['machine'] == 'aarch64'
+    assert result.fields['secureboot'] in ('disabled', 'unknown')
+    assert result.cmdline_params()['netboot_pxe_token'] == token
+    assert not result.timed_out and result.returncode == 0
+    assert _gone(result.pid)
+    print('arm64 AAVMF boot: marker after %.1f s' % result.seconds)
 
 
 @pytest.mark.e2e

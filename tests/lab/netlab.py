@@ -227,6 +227,86 @@ def network_up(lab):
             run(['ip', '-n', lab.lan_ns, 'link', 'set', lab.tap(index), 'master', 'br0', 'up'])
 
 
+# --- other hosts on the LANs: a site DHCP server, a router with a DHCP relay -----------
+
+SITE_IP = PXE_NET + '.2'
+REMOTE_NET = '10.78.0'
+ROUTER_LAN_IP = PROBE_IP          # the lan namespace routes between the PXE LAN and the remote segment
+ROUTER_REMOTE_IP = REMOTE_NET + '.1'
+
+
+def _start_dnsmasq(lab, ns, name, args):
+    """Start a dnsmasq of the test's own in namespace ``ns``; return its PID (killed by stop_process)."""
+    lab.state_dir.mkdir(parents=True, exist_ok=True)
+    log = lab.state_dir / ('%s.log' % name)
+    cmd = ['ip', 'netns', 'exec', ns, 'dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', '--port=0',
+           '--bind-interfaces', '--log-facility=%s' % log, '--pid-file=', '--user=root'] + args
+    with open(lab.state_dir / ('%s.stderr' % name), 'ab') as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)  # pylint: disable=consider-using-with
+    time.sleep(0.5)
+    if proc.poll() is not None:
+        raise LabError('%s dnsmasq exited at once (%s): see %s' % (name, proc.returncode, lab.state_dir))
+    (lab.state_dir / ('%s.pid' % name)).write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop_process(lab, name):
+    """Stop a process this module started (by its recorded PID)."""
+    pid_file = lab.state_dir / ('%s.pid' % name)
+    if not pid_file.exists():
+        return
+    pid = int(pid_file.read_text())
+    try:
+        os.kill(pid, 15)
+        for _attempt in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        pass
+    pid_file.unlink()
+
+
+def site_dhcp_up(lab):
+    """An existing "site" DHCP server on the PXE LAN: addresses only, no boot information."""
+    ns = '%s-site' % lab.name
+    if not pathlib.Path('/run/netns', ns).exists():
+        run(['ip', 'netns', 'add', ns])
+        run(['ip', '-n', ns, 'link', 'set', 'lo', 'up'])
+        run(['ip', '-n', ns, 'link', 'add', 'site0', 'type', 'veth', 'peer', 'name', 'site-uplink', 'netns', lab.lan_ns])
+        run(['ip', '-n', lab.lan_ns, 'link', 'set', 'site-uplink', 'master', 'br0', 'up'])
+        run(['ip', '-n', ns, 'addr', 'add', SITE_IP + '/24', 'dev', 'site0'])
+        run(['ip', '-n', ns, 'link', 'set', 'site0', 'up'])
+    return _start_dnsmasq(lab, ns, 'site-dhcp', [
+        '--interface=site0', '--dhcp-range=%s.100,%s.199,255.255.255.0,1h' % (PXE_NET, PXE_NET), '--no-ping',
+        '--dhcp-leasefile=%s' % (lab.state_dir / 'site-dhcp.leases'), '--dhcp-option=option:router', '--log-dhcp'])
+
+
+def site_dhcp_down(lab):
+    stop_process(lab, 'site-dhcp')
+    run(['ip', 'netns', 'del', '%s-site' % lab.name], check=False)
+
+
+def relay_up(lab, taps=2):
+    """A remote segment 10.78.0.0/24 (bridge br1, taps rtapN) routed through the lan namespace,
+    whose DHCP relay forwards to the PXE server; the server learns the route back."""
+    if run(['ip', '-n', lab.lan_ns, 'link', 'show', 'br1'], check=False).returncode != 0:
+        run(['ip', '-n', lab.lan_ns, 'link', 'add', 'br1', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0'])
+        run(['ip', '-n', lab.lan_ns, 'addr', 'add', ROUTER_REMOTE_IP + '/24', 'dev', 'br1'])
+        run(['ip', '-n', lab.lan_ns, 'link', 'set', 'br1', 'up'])
+        for index in range(taps):
+            run(['ip', '-n', lab.lan_ns, 'tuntap', 'add', 'dev', 'rtap%d' % index, 'mode', 'tap'])
+            run(['ip', '-n', lab.lan_ns, 'link', 'set', 'rtap%d' % index, 'master', 'br1', 'up'])
+        run(['ip', 'netns', 'exec', lab.lan_ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1'])
+        run(['ip', '-n', lab.srv_ns, 'route', 'replace', REMOTE_NET + '.0/24', 'via', ROUTER_LAN_IP])
+    return _start_dnsmasq(lab, lab.lan_ns, 'relay', [
+        '--interface=br1', '--dhcp-relay=%s,%s' % (ROUTER_REMOTE_IP, SERVER_IP), '--log-dhcp'])
+
+
+def relay_down(lab):
+    stop_process(lab, 'relay')
+
+
 def network_down(lab):
     """Remove what network_up created; missing pieces are fine."""
     for ns in (lab.lan_ns, lab.srv_ns):
@@ -318,6 +398,8 @@ def up(lab):
 
 
 def down(lab):
+    relay_down(lab)
+    site_dhcp_down(lab)
     container_down(lab)
     network_down(lab)
 

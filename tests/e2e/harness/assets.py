@@ -8,10 +8,15 @@ only reports how it was booted (one marker line on the console) and powers off, 
 test needs to prove the firmware -> loader -> kernel chain worked. Both are expensive to make and
 never change between runs, so they are cached under ``DEFAULT_CACHE`` and written atomically:
 concurrent test processes may build the same file, and the last complete one wins.
+
+Another architecture's files (arm64 on an amd64 host) come from that architecture's .debs, fetched
+through an apt state of their own under the cache (``apt-<arch>/``) and only unpacked: the host's
+dpkg never learns about the foreign architecture.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import os
@@ -20,12 +25,15 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_CACHE = Path(os.environ.get('NETBOOT_PXE_CACHE', '/var/cache/netboot-pxe-test'))
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 HOST_PACKAGES = ('qemu-system-x86', 'ovmf', 'ipxe-qemu', 'busybox-static')
+# qemu-system-aarch64 and AAVMF (qemu.FIRMWARE['arm64']); only installed on request, they are big.
+ARM64_HOST_PACKAGES = ('qemu-system-arm', 'qemu-efi-aarch64')
 BUSYBOX = Path('/bin/busybox')
 
 # The first word the tests look for on the serial console; qemu.py parses the rest of the line.
@@ -61,15 +69,21 @@ _CONSOLE = ('dev/console', 0o020600, (5, 1))
 _LAYOUT_VERSION = 'newc-v1 ' + ' '.join(_DIRS) + ' ' + repr(_CONSOLE)
 
 _LOCK_MESSAGES = ('Could not get lock', 'Unable to acquire the dpkg frontend lock')
+_DEB_ARCH = re.compile(r'^[a-z0-9]+$')
 
 
-def ensure_host_packages(packages=HOST_PACKAGES, lock_wait=900.0):
+def ensure_host_packages(packages=HOST_PACKAGES, lock_wait=900.0, arm64=False):
     """Install the Debian packages the harness runs (QEMU, firmware, busybox) if they are missing.
+
+    ``arm64=True`` adds ARM64_HOST_PACKAGES (qemu-system-aarch64 and AAVMF) for the ``arm64``
+    firmware row and arm64 direct boots; the default call leaves them out.
 
     Goes through the project's tools/apt-install.sh (found relative to this file, so a checkout
     anywhere works) so there is one way packages get installed. Another apt run may hold the dpkg
     lock for minutes on a fresh machine; wait for it instead of failing the whole test session.
     """
+    if arm64:
+        packages = tuple(packages) + tuple(name for name in ARM64_HOST_PACKAGES if name not in packages)
     script = REPO_ROOT / 'tools' / 'apt-install.sh'
     deadline = time.monotonic() + lock_wait
     while True:
@@ -109,15 +123,16 @@ def _host_arch():
     return _run(['dpkg', '--print-architecture']).strip()
 
 
-def newest_kernel_package(arch='amd64'):
-    """Name of the newest ``linux-image-6.1.0-N-<arch>`` in the host's apt lists (highest N).
+def newest_kernel_package(arch='amd64', apt_options=()):
+    """Name of the newest ``linux-image-6.1.0-N-<arch>`` in the apt lists (highest N).
 
+    The host's lists, or a foreign architecture's when ``apt_options`` come from foreign_apt().
     Older ABI numbers disappear from the mirror after point releases, so a pinned name would break;
     the newest one is always downloadable.
     """
     pattern = r'^linux-image-6\.1\.0-([0-9]+)-%s$' % re.escape(arch)
     found = {}
-    for line in _run(['apt-cache', 'search', '--names-only', pattern]).splitlines():
+    for line in _run(['apt-cache', *apt_options, 'search', '--names-only', pattern]).splitlines():
         name = line.split(' ', 1)[0]
         match = re.match(pattern, name)
         if match:
@@ -127,28 +142,116 @@ def newest_kernel_package(arch='amd64'):
     return found[max(found)]
 
 
+@contextmanager
+def _flock(path):
+    """Hold an exclusive lock on ``path`` (created if needed): one process at a time past this point."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a+b') as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _apt_state_options(state, arch):
+    # pkgcache.bin: Debian's container images switch the binary cache off (docker-clean), which costs
+    # every apt-cache call ~2 s of list parsing; with it one takes ~0.1 s (cached kernel + initramfs: ~0.5 s).
+    return ['-q', '-o', 'APT::Architecture=%s' % arch, '-o', 'APT::Architectures::=%s' % arch,
+            '-o', 'Dir::State::Lists=%s' % (state / 'lists'), '-o', 'Dir::Cache=%s' % (state / 'cache'),
+            '-o', 'Dir::Cache::pkgcache=pkgcache.bin', '-o', 'Dir::State::status=%s' % (state / 'status')]
+
+
+def foreign_apt(arch, cache_dir=DEFAULT_CACHE, refresh=False):
+    """apt-get/apt-cache options for an isolated ``arch`` apt state under ``<cache_dir>/apt-<arch>``.
+
+    The host's sources, but its own lists, package cache and an empty dpkg status, so ``arch`` is
+    the only architecture apt sees and nothing can be installed. The lists are fetched
+    (``apt-get update``) the first time, or again with ``refresh``; otherwise this works offline.
+    A lock file keeps concurrent test processes from updating the same lists at once.
+    """
+    if not _DEB_ARCH.match(arch or ''):
+        raise ValueError('not a Debian architecture name: %r' % (arch,))
+    state = Path(cache_dir).resolve() / ('apt-' + arch)
+    options = _apt_state_options(state, arch)
+    with _flock(state.parent / ('.apt-%s.lock' % arch)):
+        if refresh or not any((state / 'lists').glob('*_Packages*')):
+            for sub in ('lists/partial', 'cache/archives/partial'):
+                (state / sub).mkdir(parents=True, exist_ok=True)
+            (state / 'status').touch()
+            _run(['apt-get', *options, 'update'])
+    return options
+
+
+def _download(package, arch, work, cache_dir, foreign):
+    """``apt-get download`` one package into ``work`` and return its .deb.
+
+    Foreign lists are only refreshed on demand, so a failed download (the mirror dropped that
+    version) refreshes them once and retries; the host's lists are never touched here.
+    """
+    if foreign:
+        argv = ['apt-get', *foreign_apt(arch, cache_dir), 'download', '%s:%s' % (package, arch)]
+        try:
+            _run(argv, cwd=work)
+        except RuntimeError:
+            argv = ['apt-get', *foreign_apt(arch, cache_dir, refresh=True), 'download', '%s:%s' % (package, arch)]
+            _run(argv, cwd=work)
+    else:
+        _run(['apt-get', 'download', '-q', package], cwd=work)
+    debs = sorted(work.glob(package + '_*.deb'))
+    if len(debs) != 1:
+        raise RuntimeError('apt-get download %s left %s' % (package, [d.name for d in debs]))
+    return debs[0]
+
+
 def kernel(arch='amd64', cache_dir=DEFAULT_CACHE):
     """Path of a cached ``vmlinuz`` from the newest Debian 6.1 kernel package for ``arch``.
 
     The package is fetched with ``apt-get download`` and only unpacked, never installed: the test
-    host's own boot setup must not change. Only the host's architecture is in its apt lists.
+    host's own boot setup must not change. The host's architecture comes from the host's apt lists,
+    any other (arm64 on amd64) from an isolated apt state, see foreign_apt().
     """
-    if arch != _host_arch():
-        raise ValueError('kernel(): only the host architecture (%s) is in the apt lists, not %r' % (_host_arch(), arch))
     cache_dir = Path(cache_dir)
-    package = newest_kernel_package(arch)
+    foreign = arch != _host_arch()
+    package = newest_kernel_package(arch, foreign_apt(arch, cache_dir) if foreign else ())
     target = cache_dir / ('vmlinuz-' + package.replace('linux-image-', ''))
     if target.is_file():
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix='.kernel-', dir=cache_dir) as work:
         work = Path(work)
-        _run(['apt-get', 'download', '-q', package], cwd=work)
-        debs = sorted(work.glob(package + '_*.deb'))
-        if len(debs) != 1:
-            raise RuntimeError('apt-get download %s left %s' % (package, [d.name for d in debs]))
-        vmlinuz = _unpack_vmlinuz(debs[0], work / 'root')
+        deb = _download(package, arch, work, cache_dir, foreign)
+        vmlinuz = _unpack_vmlinuz(deb, work / 'root')
         with vmlinuz.open('rb') as source:
+            return _atomic_write(target, lambda stream: shutil.copyfileobj(source, stream))
+
+
+def busybox_binary(arch='amd64', cache_dir=DEFAULT_CACHE):
+    """Path of a static busybox for ``arch``: the host's /bin/busybox, or one from the foreign .deb.
+
+    A foreign busybox-static is downloaded and unpacked (``dpkg-deb -x``) once per package version
+    and cached as ``busybox-<version>-<arch>``; the version comes from the isolated lists, offline.
+    """
+    if arch == _host_arch():
+        return BUSYBOX
+    cache_dir = Path(cache_dir)
+    options = foreign_apt(arch, cache_dir)
+    shown = _run(['apt-cache', *options, 'show', '--no-all-versions', 'busybox-static:%s' % arch])
+    version = re.search(r'^Version: (\S+)$', shown, re.MULTILINE)
+    if version is None:
+        raise RuntimeError('no busybox-static:%s version in the %s lists' % (arch, arch))
+    target = cache_dir / ('busybox-%s-%s' % (re.sub(r'[^A-Za-z0-9.+~-]', '_', version.group(1)), arch))
+    if target.is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='.busybox-', dir=cache_dir) as work:
+        work = Path(work)
+        deb = _download('busybox-static', arch, work, cache_dir, foreign=True)
+        _run(['dpkg-deb', '-x', str(deb), str(work / 'root')])
+        found = [path for path in (work / 'root' / 'bin' / 'busybox', work / 'root' / 'usr' / 'bin' / 'busybox') if path.is_file()]
+        if not found:
+            raise RuntimeError('%s holds no bin/busybox' % deb.name)
+        with found[0].open('rb') as source:
             return _atomic_write(target, lambda stream: shutil.copyfileobj(source, stream))
 
 
@@ -198,12 +301,16 @@ def build_cpio(busybox_bytes, init_script):
     return b''.join(parts)
 
 
-def initramfs(cache_dir=DEFAULT_CACHE, busybox=BUSYBOX):
+def initramfs(cache_dir=DEFAULT_CACHE, busybox=None, arch='amd64'):
     """Path of a cached gzip'd initramfs whose /init prints the marker line and powers off.
 
+    ``busybox`` defaults to busybox_binary(arch): the host's /bin/busybox for the host's
+    architecture, the foreign busybox-static .deb's otherwise (arm64 on amd64).
     The file name carries a hash of the init script, busybox and the archive layout, so editing
     any of them (or a busybox package update) produces a new file while unchanged inputs reuse it.
     """
+    if busybox is None:
+        busybox = busybox_binary(arch, cache_dir)
     busybox_bytes = Path(busybox).read_bytes()
     digest = hashlib.sha256()
     for part in (INIT_SCRIPT.encode(), busybox_bytes, _LAYOUT_VERSION.encode()):

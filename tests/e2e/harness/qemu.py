@@ -19,7 +19,7 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 MARKER = 'PXE-E2E-OK'
@@ -79,6 +79,13 @@ FIRMWARE = {
         qemu='qemu-system-aarch64', machine=('-M', 'virt', '-cpu', 'cortex-a72'), nic='virtio-net-pci,romfile=',
         code=AAVMF / 'AAVMF_CODE.fd', vars_template=AAVMF / 'AAVMF_VARS.fd', memory_mb=1024,
         packages=('qemu-system-arm', 'qemu-efi-aarch64')),
+}
+
+# direct_boot() per Debian architecture: the FIRMWARE row whose QEMU and machine it borrows (without
+# flash images: QEMU loads the kernel itself) and the kernel's serial console on that machine.
+DIRECT = {
+    'amd64': (FIRMWARE['bios'], 'ttyS0'),
+    'arm64': (replace(FIRMWARE['arm64'], code=None, vars_template=None, packages=('qemu-system-arm',)), 'ttyAMA0'),
 }
 
 # Escape sequences firmware writes to the serial console (SGR colours, cursor moves, mode sets),
@@ -246,23 +253,39 @@ def boot(firmware, *, netns, tap, mac, log_dir, timeout=150, name=None):
     return _run(argv, result, log_dir, name, timeout)
 
 
-def direct_boot(kernel, initrd, append, *, log_dir, timeout=90, name='direct'):
+def direct_boot(kernel, initrd, append, *, log_dir, timeout=90, name='direct', arch='amd64', firmware=None):
     """Boot ``kernel`` + ``initrd`` straight from QEMU (no firmware PXE, no network, no netns).
 
     This checks the boot assets on their own, so a PXE test failure can be told apart from an
     asset failure. ``panic=-1`` turns a kernel panic into an immediate QEMU exit (``-no-reboot``).
+    ``arch`` (a DIRECT key) picks the QEMU machine and console: amd64 is the ``bios`` row's PC
+    on ttyS0, arm64 the ``arm64`` row's virt board (cortex-a72, 1 GiB) on ttyAMA0.
+    ``firmware`` (a FIRMWARE row of the same QEMU, e.g. ``arm64``) boots through that row's UEFI
+    instead: QEMU hands the kernel to the firmware (fw_cfg), which starts it as an EFI application.
     """
-    spec = FIRMWARE['bios']
+    try:
+        spec, console = DIRECT[arch]
+    except KeyError:
+        raise ValueError('unknown arch %r, expected one of %s' % (arch, ', '.join(DIRECT))) from None
+    if firmware is not None:
+        if firmware_spec(firmware).qemu != spec.qemu:
+            raise ValueError('firmware %r does not run under %s (arch %s)' % (firmware, spec.qemu, arch))
+        spec = firmware_spec(firmware)
     _check_installed(spec)
     if not _FILE_NAME.match(name):
         raise ValueError('name is used in file names and may hold only [A-Za-z0-9._-]: %r' % (name,))
     log_dir = Path(log_dir).resolve()
     log_dir.mkdir(parents=True, exist_ok=True)
+    vars_copy = None
+    if spec.vars_template is not None:
+        vars_copy = log_dir / ('%s.vars.fd' % name)
+        shutil.copyfile(spec.vars_template, vars_copy)
     serial_log = log_dir / ('%s.serial.log' % name)
-    argv = [spec.qemu, *spec.machine, *_common_args(spec.memory_mb, serial_log),
+    argv = [spec.qemu, *spec.machine, *_common_args(spec.memory_mb, serial_log), *_pflash_args(spec, vars_copy),
             '-kernel', str(kernel), '-initrd', str(initrd),
-            '-append', ('console=ttyS0 quiet panic=-1 %s' % append).strip()]
-    result = BootResult(firmware='direct', nic=None, mac=None, ok=False, marker=None, serial_log=serial_log)
+            '-append', ('console=%s quiet panic=-1 %s' % (console, append)).strip()]
+    label = 'direct-via-' + firmware if firmware else 'direct' if arch == 'amd64' else 'direct-' + arch
+    result = BootResult(firmware=label, nic=None, mac=None, ok=False, marker=None, serial_log=serial_log)
     return _run(argv, result, log_dir, name, timeout)
 
 

@@ -93,7 +93,15 @@ def test_http_boot_arch_takes_a_url():
     ({'ipxe_script_url': ''}, 'dnsmasq_ipxe_script_url', 'chainloading iPXE again'),
     ({'hosts': [{'mac': 'aa:bb:cc'}]}, 'dnsmasq_hosts', "[0] invalid MAC address 'aa:bb:cc'"),
     ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01'}, {'mac': 'AABB.CCDD.EE01'}]}, 'dnsmasq_hosts', 'also used by entry [0]'),
-    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.9.0.1'}]}, 'dnsmasq_hosts', 'outside'),
+    ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.9.0.1'}]}, 'dnsmasq_hosts', 'outside the served networks (10.77.0.0/24)'),
+    ({'relay_networks': [{'network': '10.77.0.0/25'}]}, 'dnsmasq_relay_networks', 'overlaps 10.77.0.0/24'),
+    ({'relay_networks': [{'network': '10.78.0.0/24'}, {'network': '10.78.0.128/25'}]}, 'dnsmasq_relay_networks', '[1] 10.78.0.128/25 overlaps'),
+    ({'relay_networks': [{'network': '10.78.0.0/24', 'router': '10.78.0.50'}]}, 'dnsmasq_relay_networks', 'outside its pool'),
+    ({'relay_networks': [{'router': '10.78.0.1'}]}, 'dnsmasq_relay_networks', 'at least "network"'),
+    ({'relay_networks': [{'network': 'fd00::/64'}]}, 'dnsmasq_relay_networks', 'IPv6'),
+    ({'relay_networks': [{'network': '10.78.0.0/24', 'gateway': '1'}]}, 'dnsmasq_relay_networks', 'unknown keys gateway'),
+    ({'dhcp_mode': 'proxy', 'allow_full_dhcp': False, 'relay_networks': [{'network': '10.78.0.0/24'}]},
+     'dnsmasq_relay_networks', 'needs dhcp_mode full'),
     ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.77.0.5'}, {'mac': 'aa:bb:cc:dd:ee:02', 'ip': '10.77.0.5'}]},
      'dnsmasq_hosts', '[1] ip 10.77.0.5 is also used'),
     ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01', 'hostname': 'bad_name!'}]}, 'dnsmasq_hosts', 'not a valid DNS name'),
@@ -110,3 +118,11 @@ def test_bad_settings_name_the_variable(changes, variable, message):
 def test_prefix_names_the_callers_variable():
     with pytest.raises(_dnsmasq.PlanError, match=r'^server_architectures: \[0\] unknown'):
         _dnsmasq.plan(settings(architectures=['pc']), prefix='server_')
+
+
+def test_relay_networks_and_hosts_on_them():
+    plan = _dnsmasq.plan(settings(relay_networks=[{'network': '10.78.0.0/24', 'router': '10.78.0.1', 'pool_offset': 99, 'pool_size': 100}],
+                                  hosts=[{'mac': 'aa:bb:cc:dd:ee:01', 'ip': '10.78.0.20'}]))
+    relay = plan['relay_networks'][0]
+    assert (relay['tag'], relay['start'], relay['end'], relay['router']) == ('relay0', '10.78.0.100', '10.78.0.199', '10.78.0.1')
+    assert plan['hosts'][0]['ip'] == '10.78.0.20'
