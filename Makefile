@@ -11,7 +11,7 @@ PY        := $(BIN)/python
 APT_TEST  := git shellcheck ca-certificates
 # The lab: systemd containers (podman), PXE clients (QEMU + firmware), probes.
 APT_LAB   := podman runc debootstrap iptables iproute2 openssh-client qemu-system-x86 ovmf ipxe-qemu \
-             busybox-static dnsmasq-base
+             busybox-static dnsmasq-base qemu-system-arm qemu-efi-aarch64
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(TREE_ROOT)
@@ -81,7 +81,8 @@ molecule: deps lab-deps tree
 e2e: deps lab-deps tree
 	mkdir -p $(BUILD)/summary
 	cd $(TREE) && $(PY) -m pytest -p no:cacheprovider tests/lab tests/e2e -v --junitxml=$(BUILD)/e2e.xml; rc=$$?; \
-	$(PY) tools/junit_summary.py e2e $(BUILD)/e2e.xml > $(BUILD)/summary/e2e.txt; exit $$rc
+	$(PY) tools/junit_summary.py e2e $(BUILD)/e2e.xml > $(BUILD)/summary/e2e.txt; \
+	if [ -f $(TREE)/tests/output/e2e/matrix.txt ]; then cp $(TREE)/tests/output/e2e/matrix.txt $(BUILD)/summary/matrix.txt; fi; exit $$rc
 
 clean:
 	rm -rf $(BUILD) $(VENV)
