@@ -27,12 +27,33 @@ import server  # noqa: E402  pylint: disable=wrong-import-position
 
 LAB = netlab.Lab(name='demo', mgmt_octet=217)
 
-# Demo path -> (QEMU firmware row, tap, MAC, description, extra server variables)
+REMOTE = {'network': netlab.REMOTE_NET + '.0/24', 'router': netlab.ROUTER_REMOTE_IP, 'pool_offset': 99, 'pool_size': 100}
+
+# Demo path -> how to show it: QEMU firmware row, tap, MAC, description, server variables, lab extra.
 PATHS = collections.OrderedDict([
-    ('bios', ('bios', 'tap0', '52:54:00:de:00:01', 'SeaBIOS, NIC ROM is iPXE -> HTTP script', {})),
+    ('bios', ('bios', 'tap0', '52:54:00:de:00:01', 'SeaBIOS, NIC ROM is iPXE -> HTTP script', {}, None)),
     ('bios-undionly', ('bios', 'tap1', '52:54:00:de:00:02', 'SeaBIOS -> undionly.kpxe (TFTP) -> HTTP script',
-                       {'server_ipxe_chainload_bios_rom': True})),
-    ('uefi', ('uefi', 'tap2', '52:54:00:de:00:03', 'OVMF own PXE -> snponly.efi (TFTP) -> HTTP script', {})),
+                       {'server_ipxe_chainload_bios_rom': True}, None)),
+    ('uefi', ('uefi', 'tap2', '52:54:00:de:00:03', 'OVMF own PXE -> snponly.efi (TFTP) -> HTTP script', {}, None)),
+    ('bios-pxelinux', ('bios', 'tap0', '52:54:00:de:00:04', 'SeaBIOS -> pxelinux.0 -> pxelinux.cfg/default (TFTP)',
+                       {'server_boot_loaders': {'bios': 'pxelinux'}, 'server_pxelinux_serial': '0 115200'}, None)),
+    ('uefi-grub', ('uefi', 'tap1', '52:54:00:de:00:05', 'OVMF -> grubnetx64.efi -> grub/grub.cfg (TFTP)',
+                   {'server_boot_loaders': {'efi-x86_64': 'grub'}}, None)),
+    ('uefi-secureboot', ('uefi-secureboot', 'tap2', '52:54:00:de:00:06', 'OVMF Secure Boot -> shimx64.efi -> signed GRUB -> signed kernel',
+                         {'server_secure_boot': True}, None)),
+    ('arm64', ('arm64', 'tap3', '52:54:00:de:00:07', 'AAVMF (arm64) -> grubnetaa64.efi -> arm64 kernel',
+               {'server_architectures': ['bios', 'efi-x86_64', 'efi-arm64'], 'server_default_entries': {'efi-arm64': 'e2e-arm64'}},
+               'arm64')),
+    ('uefi-http', ('uefi', 'tap0', '52:54:00:de:00:08', 'OVMF HTTP boot (after PXE finds nothing) -> snponly.efi URL',
+                   {'server_architectures': ['bios', 'http-x86_64']}, None)),
+    ('proxy-bios', ('bios', 'tap1', '52:54:00:de:00:09', 'proxyDHCP beside a site DHCP server: SeaBIOS iPXE ROM',
+                    {'server_dhcp_mode': 'proxy', 'server_allow_full_dhcp': False}, 'site')),
+    ('proxy-uefi', ('uefi', 'tap2', '52:54:00:de:00:0a', 'proxyDHCP beside a site DHCP server: OVMF -> snponly.efi via port 4011',
+                    {'server_dhcp_mode': 'proxy', 'server_allow_full_dhcp': False}, 'site')),
+    ('tftpd-hpa', ('bios', 'tap3', '52:54:00:de:00:0b', 'tftpd-hpa serves pxelinux.0 (dnsmasq only does DHCP)',
+                   {'server_tftp_server': 'tftpd-hpa', 'server_boot_loaders': {'bios': 'pxelinux'}}, None)),
+    ('relay-bios', ('bios', 'rtap0', '52:54:00:de:00:0c', 'SeaBIOS on 10.78.0.0/24 behind a DHCP relay',
+                    {'server_relay_networks': [REMOTE]}, 'relay')),
 ])
 DEFAULT_PATHS = ['bios', 'uefi']
 
@@ -71,10 +92,12 @@ def _append_new(items, item):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--paths', default=','.join(DEFAULT_PATHS),
-                        help='comma-separated boot paths to show (%s)' % ', '.join(PATHS))
+                        help='comma-separated boot paths to show, or all (%s)' % ', '.join(PATHS))
     parser.add_argument('--logs', default=str(REPO / 'tests' / 'output' / 'demo'), help='where logs go')
     args = parser.parse_args(argv)
     chosen = [p.strip() for p in args.paths.split(',') if p.strip()]
+    if chosen == ['all']:
+        chosen = list(PATHS)
     unknown = [p for p in chosen if p not in PATHS]
     if unknown:
         parser.error('unknown path(s) %s; choose from %s' % (', '.join(unknown), ', '.join(PATHS)))
@@ -92,15 +115,27 @@ def main(argv=None):
               % (time.monotonic() - started, LAB.container, netlab.PXE_NET, inventory), flush=True)
         pxe = server.PxeServer(LAB, inventory, kernel, initrd, logs / 'server')
         for path in chosen:
-            firmware, tap, mac, description, extra = PATHS[path]
+            firmware, tap, mac, description, extra, needs = PATHS[path]
             token = secrets.token_hex(6)
             started = time.monotonic()
-            proc = pxe.apply(pxe.variables(token, **extra))
+            variables = pxe.variables(token, **extra)
+            if needs == 'arm64':
+                assets.ensure_host_packages(arm64=True)
+                variables['server_entries'].append(dict(
+                    pxe.entry('e2e-arm64', token), kernel=str(assets.kernel('arm64')), initrd=str(assets.initramfs(arch='arm64')),
+                    cmdline={'console': 'ttyAMA0', 'panic': -1, 'quiet': True, 'netboot_e2e_token': token}, architectures=['efi-arm64']))
+            netlab.site_dhcp_down(LAB)
+            netlab.relay_down(LAB)
+            if needs == 'site':
+                netlab.site_dhcp_up(LAB)
+            elif needs == 'relay':
+                netlab.relay_up(LAB)
+            proc = pxe.apply(variables)
             recap = re.search(r'pxe-server\s+: (ok=\d+\s+changed=\d+)', proc.stdout)
             print('[%s] ansible-playbook playbooks/pxe_server.yml: %s (%.0f s)'
                   % (path, re.sub(r'\s+', ' ', recap.group(1)) if recap else 'done', time.monotonic() - started), flush=True)
             print('[%s] booting %s ...' % (path, description), flush=True)
-            result = qemu.boot(firmware, netns=LAB.lan_ns, tap=tap, mac=mac, log_dir=logs / path, timeout=180, name=path)
+            result = qemu.boot(firmware, netns=LAB.lan_ns, tap=tap, mac=mac, log_dir=logs / path, timeout=300, name=path)
             journal = pxe.ssh('journalctl -u netboot-pxe-dnsmasq --no-pager --since "-10min"')
             (logs / path / 'dnsmasq.log').write_text(journal)
             got = boot_files_by_mac(journal).get(mac, [])
