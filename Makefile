@@ -29,8 +29,11 @@ help:
 
 # make demo PATHS=bios,bios-undionly,uefi  (default: bios,uefi)
 PATHS ?= bios,uefi
-demo: deps lab-deps tree
-	cd $(TREE) && $(PY) tools/demo.py --paths '$(PATHS)' --logs $(BUILD)/demo
+# The demo runs from a collection tree of its own, so other make targets can rebuild theirs meanwhile.
+demo: deps lab-deps
+	tools/collection-tree.sh $(BUILD)/demo-collections >/dev/null
+	cd $(BUILD)/demo-collections/ansible_collections/netboot/pxe && \
+		ANSIBLE_COLLECTIONS_PATH=$(BUILD)/demo-collections $(PY) tools/demo.py --paths '$(PATHS)' --logs $(BUILD)/demo
 
 test: deps lab-deps
 	@rm -rf $(BUILD)/summary
