@@ -83,9 +83,11 @@ molecule: deps lab-deps tree
 
 e2e: deps lab-deps tree
 	mkdir -p $(BUILD)/summary
-	cd $(TREE) && $(PY) -m pytest -p no:cacheprovider tests/lab tests/e2e -v --junitxml=$(BUILD)/e2e.xml; rc=$$?; \
+	rm -rf $(BUILD)/test-output/e2e
+	cd $(TREE) && NETBOOT_PXE_TEST_OUTPUT=$(BUILD)/test-output $(PY) -m pytest -p no:cacheprovider tests/lab tests/e2e -v \
+		--junitxml=$(BUILD)/e2e.xml; rc=$$?; \
 	$(PY) tools/junit_summary.py e2e $(BUILD)/e2e.xml > $(BUILD)/summary/e2e.txt; \
-	if [ -f $(TREE)/tests/output/e2e/matrix.txt ]; then cp $(TREE)/tests/output/e2e/matrix.txt $(BUILD)/summary/matrix.txt; fi; exit $$rc
+	if [ -f $(BUILD)/test-output/e2e/matrix.txt ]; then cp $(BUILD)/test-output/e2e/matrix.txt $(BUILD)/summary/matrix.txt; fi; exit $$rc
 
 clean:
 	rm -rf $(BUILD) $(VENV)

@@ -57,38 +57,6 @@ PATHS = collections.OrderedDict([
 ])
 DEFAULT_PATHS = ['bios', 'uefi']
 
-_TXN = re.compile(r'dnsmasq-dhcp\[\d+\]: (\d+) (.*)$')
-
-
-def boot_files_by_mac(journal):
-    """From dnsmasq's log-dhcp output: MAC -> boot files offered by DHCP and sent by TFTP, in order."""
-    txn_mac, ip_mac, files = {}, {}, collections.defaultdict(list)
-    for line in journal.splitlines():
-        ack = re.search(r'DHCPACK\(\S+\) (\S+) ([0-9a-f:]{17})', line)
-        if ack:
-            ip_mac[ack.group(1)] = ack.group(2)
-        sent = re.search(r'dnsmasq-tftp\[\d+\]: sent \S+?([^/\s]+) to (\S+)', line)
-        if sent and sent.group(2) in ip_mac:
-            _append_new(files[ip_mac[sent.group(2)]], '%s (TFTP)' % sent.group(1))
-        match = _TXN.search(line)
-        if not match:
-            continue
-        txn, text = match.groups()
-        mac = re.search(r'DHCP(?:DISCOVER|REQUEST)\(\S+\) (?:\S+ )?([0-9a-f:]{17})', text)
-        if mac:
-            txn_mac[txn] = mac.group(1)
-        boot = re.match(r'(?:bootfile name:|sent size:\s*\d+ option: 67 bootfile-name)\s+(\S+)', text)
-        if boot and txn in txn_mac:
-            _append_new(files[txn_mac[txn]], boot.group(1))
-    return files
-
-
-def _append_new(items, item):
-    # DHCP repeats the file in OFFER and ACK, firmware fetches it twice over TFTP (size, then data).
-    if not items or items[-1] != item:
-        items.append(item)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--paths', default=','.join(DEFAULT_PATHS),
@@ -138,7 +106,7 @@ def main(argv=None):
             result = qemu.boot(firmware, netns=LAB.lan_ns, tap=tap, mac=mac, log_dir=logs / path, timeout=300, name=path)
             journal = pxe.ssh('journalctl -u netboot-pxe-dnsmasq --no-pager --since "-10min"')
             (logs / path / 'dnsmasq.log').write_text(journal)
-            got = boot_files_by_mac(journal).get(mac, [])
+            got = server.boot_files_by_mac(journal).get(mac, [])
             token_ok = result.ok and result.cmdline_params().get('netboot_e2e_token') == token
             rows.append((path, firmware, ' -> '.join(got) or '(none)', result, token_ok))
     finally:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 E2E_DIR = Path(__file__).resolve().parent
-OUTPUT_DIR = E2E_DIR.parent / 'output' / 'e2e'
+# Logs go to tests/output/e2e unless NETBOOT_PXE_TEST_OUTPUT says where (make keeps them out of its rebuilt tree).
+OUTPUT_DIR = Path(os.environ.get('NETBOOT_PXE_TEST_OUTPUT') or E2E_DIR.parent / 'output') / 'e2e'
 
 # The harness is a plain package next to the tests, imported as ``from harness import ...``;
 # the lab (tests/lab) as ``from lab import netlab``.

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,38 @@ LAB_VARS = {
     'server_log_dhcp': True,
     'server_enable_ra': True,
 }
+
+
+_TXN = re.compile(r'dnsmasq-dhcp\[\d+\]: (\d+) (.*)$')
+
+
+def _append_new(items, item):
+    # DHCP repeats the file in OFFER and ACK, firmware fetches it twice over TFTP (size, then data).
+    if not items or items[-1] != item:
+        items.append(item)
+
+
+def boot_files_by_mac(journal):
+    """From dnsmasq's log-dhcp output: MAC -> boot files offered by DHCP and sent by TFTP, in order."""
+    txn_mac, ip_mac, files = {}, {}, collections.defaultdict(list)
+    for line in journal.splitlines():
+        ack = re.search(r'DHCPACK\(\S+\) (\S+) ([0-9a-f:]{17})', line)
+        if ack:
+            ip_mac[ack.group(1)] = ack.group(2)
+        sent = re.search(r'dnsmasq-tftp\[\d+\]: sent \S+?([^/\s]+) to (\S+)', line)
+        if sent and sent.group(2) in ip_mac:
+            _append_new(files[ip_mac[sent.group(2)]], '%s (TFTP)' % sent.group(1))
+        match = _TXN.search(line)
+        if not match:
+            continue
+        txn, text = match.groups()
+        mac = re.search(r'DHCP(?:DISCOVER|REQUEST)\(\S+\) (?:\S+ )?([0-9a-f:]{17})', text)
+        if mac:
+            txn_mac[txn] = mac.group(1)
+        boot = re.match(r'(?:bootfile name:|sent size:\s*\d+ option: 67 bootfile-name)\s+(\S+)', text)
+        if boot and txn in txn_mac:
+            _append_new(files[txn_mac[txn]], boot.group(1))
+    return files
 
 
 class PlaybookError(RuntimeError):
@@ -80,6 +114,11 @@ class PxeServer(object):
         if check and proc.returncode != 0:
             raise PlaybookError('ansible-playbook failed (%d):\n%s' % (proc.returncode, proc.stdout[-6000:]))
         return proc
+
+    def offered(self, mac):
+        """Boot files the server's dnsmasq offered (and sent over TFTP) to ``mac``, in order."""
+        journal = self.ssh('journalctl -u netboot-pxe-dnsmasq --no-pager --since "-30min"')
+        return boot_files_by_mac(journal).get(mac, [])
 
     def ssh(self, command):
         """Run a command on the server; return its stdout."""

@@ -43,6 +43,7 @@ def test_bios_pxelinux_default_and_per_mac(pxe_server, log_dir, record_boot):
     assert_booted(host, host_token, 'bios')
     assert_booted(other, default_token, 'bios')
     assert 'PXELINUX' in qemu.clean_serial(other.serial_log.read_bytes())
+    assert 'pxelinux.0' in pxe_server.offered(OTHER_MAC)
 
 
 def test_uefi_grub_default_and_per_mac(pxe_server, log_dir, record_boot):
@@ -52,6 +53,7 @@ def test_uefi_grub_default_and_per_mac(pxe_server, log_dir, record_boot):
     record_boot('uefi: grubnetx64.efi, grub.cfg', other)
     assert_booted(host, host_token, 'uefi')
     assert_booted(other, default_token, 'uefi')
+    assert pxe_server.offered(HOST_MAC)[:2] == ['grubnetx64.efi', 'grubnetx64.efi (TFTP)'], pxe_server.offered(HOST_MAC)
 
 
 def test_uefi_secure_boot_shim_grub_signed_kernel(pxe_server, log_dir, record_boot):
@@ -61,3 +63,4 @@ def test_uefi_secure_boot_shim_grub_signed_kernel(pxe_server, log_dir, record_bo
         'uefi-secureboot', netns=pxe_server.lab.lan_ns, tap='tap2', mac='52:54:00:e2:10:03', log_dir=log_dir, timeout=TIMEOUT))
     assert_booted(result, token, 'uefi')
     assert result.fields['secureboot'] == 'enabled', result.marker
+    assert pxe_server.offered('52:54:00:e2:10:03')[0] == 'shimx64.efi'

@@ -55,6 +55,8 @@ def test_proxy_dhcp_beside_a_site_dhcp_server(pxe_server, site_dhcp, log_dir, re
     assert_booted(uefi, token, 'uefi')
     leases = (pxe_server.lab.state_dir / 'site-dhcp.leases').read_text()
     assert '52:54:00:e2:20:01' in leases and '52:54:00:e2:20:02' in leases, 'the site server did not give the addresses'
+    own = pxe_server.ssh('cat /var/lib/misc/netboot-pxe-dnsmasq.leases 2>/dev/null || true')
+    assert '52:54:00:e2:20:0' not in own, 'the proxy handed out addresses: %s' % own
 
 
 def test_tftpd_hpa_serves_pxelinux_and_grub(pxe_server, log_dir, record_boot):
@@ -63,6 +65,7 @@ def test_tftpd_hpa_serves_pxelinux_and_grub(pxe_server, log_dir, record_boot):
                                           server_boot_loaders={'bios': 'pxelinux', 'efi-x86_64': 'grub'}))
     assert 'enable-tftp' not in pxe_server.ssh('cat /etc/netboot-pxe/dnsmasq.conf')
     bios, uefi = boot_both(pxe_server, log_dir, prefix='52:54:00:e2:21')
+    assert pxe_server.offered('52:54:00:e2:21:02')[0] == 'grubnetx64.efi'
     record_boot('tftpd-hpa: bios pxelinux.0', bios)
     record_boot('tftpd-hpa: uefi grubnetx64.efi', uefi)
     assert_booted(bios, token, 'bios')
