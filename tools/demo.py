@@ -57,6 +57,7 @@ PATHS = collections.OrderedDict([
 ])
 DEFAULT_PATHS = ['bios', 'uefi']
 
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--paths', default=','.join(DEFAULT_PATHS),
