@@ -168,6 +168,25 @@ def by_name(name):
     return arch
 
 
+def check_keys(mapping, served, var, served_var):
+    """Check that every key of a per-architecture ``mapping`` is a known name listed in ``served``.
+
+    Raises ArchError starting with ``var``; returns the mapping keyed by canonical names.
+    """
+    if not isinstance(mapping, dict):
+        raise ArchError('%s: must be a dict keyed by architecture name, got %r' % (var, mapping))
+    result = {}
+    for name, value in mapping.items():
+        try:
+            canonical = by_name(name).name
+        except ArchError as exc:
+            raise ArchError('%s: %s' % (var, exc))
+        if canonical not in served:
+            raise ArchError('%s: architecture %r is not in %s' % (var, name, served_var))
+        result[canonical] = value
+    return result
+
+
 def code_row(value):
     """The registry row (with the code's own description) for an option-93 code."""
     by_code(value)

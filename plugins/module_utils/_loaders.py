@@ -72,14 +72,10 @@ def choose(arch_names, choices=None, secure_boot=False, dhcp_mode='full',
     ``secure_boot`` every UEFI architecture must get a signed chain (shim): an
     explicit unsigned choice is an error, and the default becomes shim.
     """
-    choices = dict(choices or {})
-    for name in choices:
-        try:
-            _arch.by_name(name)
-        except _arch.ArchError as exc:
-            raise LoaderError('%s: %s' % (var, exc))
-        if name not in arch_names:
-            raise LoaderError('%s: architecture %r has a loader but is not in %s' % (var, name, arch_var))
+    try:
+        choices = _arch.check_keys(choices or {}, arch_names, var, arch_var)
+    except _arch.ArchError as exc:
+        raise LoaderError(str(exc))
     result = {}
     for name in arch_names:
         arch = _arch.by_name(name)

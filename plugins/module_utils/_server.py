@@ -23,14 +23,10 @@ class ServerError(ValueError):
 
 
 def _boot_files(ctx_prefix, loaders, overrides, base_url):
-    overrides = dict(overrides or {})
-    for name in overrides:
-        try:
-            _arch.by_name(name)
-        except _arch.ArchError as exc:
-            raise ServerError('%sboot_files: %s' % (ctx_prefix, exc))
-        if name not in loaders:
-            raise ServerError('%sboot_files: %r is not in %sarchitectures' % (ctx_prefix, name, ctx_prefix))
+    try:
+        overrides = _arch.check_keys(overrides or {}, list(loaders), ctx_prefix + 'boot_files', ctx_prefix + 'architectures')
+    except _arch.ArchError as exc:
+        raise ServerError(str(exc))
     files = {}
     for name, loader in loaders.items():
         boot_file = overrides.get(name, loader['boot_file'])
@@ -60,11 +56,12 @@ def _entry_arches(prefix, entries, items, served):
 
 def _defaults(prefix, entries, served, default, per_arch):
     by_name = dict((entry['name'], entry) for entry in entries)
-    per_arch = dict(per_arch or {})
+    try:
+        per_arch = _arch.check_keys(per_arch or {}, served, prefix + 'default_entries', prefix + 'architectures')
+    except _arch.ArchError as exc:
+        raise ServerError(str(exc))
     result = {}
     for name, entry_name in per_arch.items():
-        if name not in served:
-            raise ServerError('%sdefault_entries: %r is not in %sarchitectures' % (prefix, name, prefix))
         if entry_name not in by_name:
             raise ServerError('%sdefault_entries: %s -> %r is not the name of an entry' % (prefix, name, entry_name))
     for name in served:

@@ -153,3 +153,13 @@ def test_every_unassigned_code_is_rejected(code):
 def test_out_of_range_codes_are_rejected(code):
     with pytest.raises(_arch.ArchError, match='16-bit'):
         _arch.parse_code(code)
+
+
+def test_check_keys():
+    assert _arch.check_keys({'EFI-X86_64': 'grub'}, ['bios', 'efi-x86_64'], 'v', 'w') == {'efi-x86_64': 'grub'}
+    with pytest.raises(_arch.ArchError, match=r"^v: architecture 'efi-arm64' is not in w$"):
+        _arch.check_keys({'efi-arm64': 'grub'}, ['bios'], 'v', 'w')
+    with pytest.raises(_arch.ArchError, match=r"^v: unknown client architecture 'x'"):
+        _arch.check_keys({'x': 1}, ['bios'], 'v', 'w')
+    with pytest.raises(_arch.ArchError, match='must be a dict'):
+        _arch.check_keys(['bios'], ['bios'], 'v', 'w')

@@ -74,7 +74,7 @@ def test_host_entries():
 @pytest.mark.parametrize('changes,message', [
     ({'boot_loaders': {'efi-x86_64': 'pxelinux'}}, "server_boot_loaders: loader 'pxelinux' has no build for efi-x86_64"),
     ({'boot_loaders': {'bios': 'syslinux'}}, "server_boot_loaders: unknown loader 'syslinux'"),
-    ({'boot_loaders': {'efi-arm64': 'grub'}}, "server_boot_loaders: architecture 'efi-arm64' has a loader but is not in"),
+    ({'boot_loaders': {'efi-arm64': 'grub'}}, "server_boot_loaders: architecture 'efi-arm64' is not in server_architectures"),
     ({'boot_loaders': {'efi64': 'grub'}}, "server_boot_loaders: unknown client architecture 'efi64'"),
     ({'secure_boot': True, 'boot_loaders': {'efi-x86_64': 'ipxe'}}, "is not signed, while server_secure_boot is true"),
     ({'dhcp_mode': 'proxy', 'allow_full_dhcp': False, 'boot_loaders': {'efi-x86_64': 'grub'}},
@@ -82,7 +82,7 @@ def test_host_entries():
     ({'dhcp_mode': 'proxy', 'allow_full_dhcp': False, 'secure_boot': True}, 'in proxyDHCP mode'),
     ({'architectures': ['bios', 'efi-riscv64']}, "server_boot_loaders: no default loader for 'efi-riscv64'"),
     ({'architectures': ['bios', 'efi64']}, "server_architectures: [1] unknown client architecture 'efi64'"),
-    ({'boot_files': {'efi-arm64': 'x.efi'}}, "server_boot_files: 'efi-arm64' is not in server_architectures"),
+    ({'boot_files': {'efi-arm64': 'x.efi'}}, "server_boot_files: architecture 'efi-arm64' is not in server_architectures"),
     ({'hosts': [{'mac': 'aa:bb:cc:00:00:01', 'entry': 'nope'}]}, "server_hosts: [0] (aa:bb:cc:00:00:01) entry 'nope'"),
     ({'hosts': [{'mac': 'aa:bb:cc:00:00:0z'}]}, "server_hosts: [0] invalid MAC"),
     ({'default_entries': {'efi-x86_64': 'zz'}}, "server_default_entries: efi-x86_64 -> 'zz'"),
