@@ -34,6 +34,11 @@ for f in $filters; do
     grep -q 'EXAMPLES' <<<"$doc" || { echo "galaxy-smoke: ansible-doc netboot.pxe.$f has no examples" >&2; exit 1; }
     echo "ansible-doc -t filter netboot.pxe.$f: $(grep -m1 -E '^>' <<<"$doc" || true)"
 done
+modules=$(find "$installed/plugins/modules" -name '*.py' -printf '%f\n' 2>/dev/null | sed 's/\.py$//' | sort)
+for m in $modules; do
+    doc=$(ansible-doc -t module "netboot.pxe.$m")
+    grep -q 'EXAMPLES' <<<"$doc" || { echo "galaxy-smoke: ansible-doc -t module netboot.pxe.$m has no examples" >&2; exit 1; }
+done
 roles=$(find "$installed/roles" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
 for r in $roles; do
     doc=$(ansible-doc -t role "netboot.pxe.$r")
@@ -41,4 +46,4 @@ for r in $roles; do
 done
 # The playbook resolves by FQCN from the installed copy.
 ansible-playbook -i localhost, --syntax-check netboot.pxe.pxe_server
-echo "galaxy-smoke: built $(basename "$tarball"), installed, $(wc -w <<<"$filters") filters and $(wc -w <<<"$roles") roles documented, playbook netboot.pxe.pxe_server resolves"
+echo "galaxy-smoke: built $(basename "$tarball"), installed, $(wc -w <<<"$filters") filters, $(wc -w <<<"$modules") modules and $(wc -w <<<"$roles") roles documented, playbook netboot.pxe.pxe_server resolves"
