@@ -115,9 +115,9 @@ class PxeServer(object):
             raise PlaybookError('ansible-playbook failed (%d):\n%s' % (proc.returncode, proc.stdout[-6000:]))
         return proc
 
-    def offered(self, mac):
-        """Boot files the server's dnsmasq offered (and sent over TFTP) to ``mac``, in order."""
-        journal = self.ssh('journalctl -u netboot-pxe-dnsmasq --no-pager --since "-30min"')
+    def offered(self, mac, since):
+        """Boot files the server's dnsmasq offered (and sent over TFTP) to ``mac`` since the epoch time ``since``."""
+        journal = self.ssh('journalctl -u netboot-pxe-dnsmasq --no-pager --since @%d' % int(since))
         return boot_files_by_mac(journal).get(mac, [])
 
     def ssh(self, command):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import secrets
+import time
 
 import pytest
 
@@ -64,8 +65,9 @@ def test_tftpd_hpa_serves_pxelinux_and_grub(pxe_server, log_dir, record_boot):
     pxe_server.apply(pxe_server.variables(token, server_tftp_server='tftpd-hpa', server_pxelinux_serial='0 115200',
                                           server_boot_loaders={'bios': 'pxelinux', 'efi-x86_64': 'grub'}))
     assert 'enable-tftp' not in pxe_server.ssh('cat /etc/netboot-pxe/dnsmasq.conf')
+    started = time.time() - 1
     bios, uefi = boot_both(pxe_server, log_dir, prefix='52:54:00:e2:21')
-    assert pxe_server.offered('52:54:00:e2:21:02')[0] == 'grubnetx64.efi'
+    assert pxe_server.offered('52:54:00:e2:21:02', started)[0] == 'grubnetx64.efi'
     record_boot('tftpd-hpa: bios pxelinux.0', bios)
     record_boot('tftpd-hpa: uefi grubnetx64.efi', uefi)
     assert_booted(bios, token, 'bios')
