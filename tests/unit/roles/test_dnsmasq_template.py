@@ -8,13 +8,13 @@ import pathlib
 import shutil
 import subprocess
 
-import jinja2
 import pytest
-import yaml
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _dnsmasq
 
-ROLE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'dnsmasq'
+from render import defaults as role_defaults
+from render import render as render_template
+
 DNSMASQ = shutil.which('dnsmasq') or '/usr/sbin/dnsmasq'
 
 COMMON = {
@@ -33,13 +33,10 @@ MODES = {
 
 
 def render(settings, **overrides):
-    variables = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
+    variables = role_defaults('dnsmasq')
     variables.update(overrides)
     variables['__dnsmasq_plan'] = _dnsmasq.plan(settings, prefix='dnsmasq_')
-    variables['ansible_managed'] = 'Ansible managed'
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLE / 'templates')), trim_blocks=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.get_template('dnsmasq.conf.j2').render(variables)
+    return render_template('dnsmasq', 'dnsmasq.conf.j2', variables)
 
 
 def lines(text):
