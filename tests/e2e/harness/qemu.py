@@ -240,17 +240,22 @@ def boot(firmware, *, netns, tap, mac, log_dir, timeout=150, name=None):
     name = name or '%s-%s' % (firmware, mac.replace(':', '').lower())
     _validate(netns, tap, mac, name)
     _check_installed(spec)
+    log_dir, vars_copy, serial_log = _prepare_logs(spec, log_dir, name)
+    argv = ['ip', 'netns', 'exec', netns,
+            *qemu_command(firmware, tap=tap, mac=mac, serial_log=serial_log, vars_copy=vars_copy)]
+    result = BootResult(firmware=firmware, nic=spec.nic, mac=mac, ok=False, marker=None, serial_log=serial_log)
+    return _run(argv, result, log_dir, name, timeout)
+
+
+def _prepare_logs(spec, log_dir, name):
+    """Create log_dir; return it, a private copy of the firmware's variable store (or None) and the serial log path."""
     log_dir = Path(log_dir).resolve()
     log_dir.mkdir(parents=True, exist_ok=True)
     vars_copy = None
     if spec.vars_template is not None:
         vars_copy = log_dir / ('%s.vars.fd' % name)
         shutil.copyfile(spec.vars_template, vars_copy)
-    serial_log = log_dir / ('%s.serial.log' % name)
-    argv = ['ip', 'netns', 'exec', netns,
-            *qemu_command(firmware, tap=tap, mac=mac, serial_log=serial_log, vars_copy=vars_copy)]
-    result = BootResult(firmware=firmware, nic=spec.nic, mac=mac, ok=False, marker=None, serial_log=serial_log)
-    return _run(argv, result, log_dir, name, timeout)
+    return log_dir, vars_copy, log_dir / ('%s.serial.log' % name)
 
 
 def direct_boot(kernel, initrd, append, *, log_dir, timeout=90, name='direct', arch='amd64', firmware=None):
@@ -274,13 +279,7 @@ def direct_boot(kernel, initrd, append, *, log_dir, timeout=90, name='direct', a
     _check_installed(spec)
     if not _FILE_NAME.match(name):
         raise ValueError('name is used in file names and may hold only [A-Za-z0-9._-]: %r' % (name,))
-    log_dir = Path(log_dir).resolve()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    vars_copy = None
-    if spec.vars_template is not None:
-        vars_copy = log_dir / ('%s.vars.fd' % name)
-        shutil.copyfile(spec.vars_template, vars_copy)
-    serial_log = log_dir / ('%s.serial.log' % name)
+    log_dir, vars_copy, serial_log = _prepare_logs(spec, log_dir, name)
     argv = [spec.qemu, *spec.machine, *_common_args(spec.memory_mb, serial_log), *_pflash_args(spec, vars_copy),
             '-kernel', str(kernel), '-initrd', str(initrd),
             '-append', ('console=%s quiet panic=-1 %s' % (console, append)).strip()]
