@@ -10,11 +10,8 @@ the server role's variable. Private to the collection.
 
 from __future__ import annotations
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _dnsmasq, _entries, _loaders
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _dnsmasq, _entries, _hosts, _loaders, _menu
 
-# GRUB's $grub_cpu for each CPU of the architecture table.
-GRUB_CPU = {'x86_64': 'x86_64', 'x86': 'i386', 'aarch64': 'arm64', 'arm': 'arm', 'riscv64': 'riscv64',
-            'loongarch64': 'loongarch64'}
 _X86 = ('x86', 'x86_64')
 
 
@@ -78,18 +75,25 @@ def _defaults(prefix, entries, served, default, per_arch):
     return result
 
 
-def _hosts(prefix, dhcp_hosts, items, entries):
-    names = set(entry['name'] for entry in entries)
-    hosts = []
-    for index, host in enumerate(dhcp_hosts):
-        entry = items[index].get('entry')
-        if entry is not None and entry not in names:
-            raise ServerError('%shosts: [%d] (%s) entry %r is not the name of an entry in %sentries'
-                              % (prefix, index, host['mac'], entry, prefix))
-        dashed = host['mac'].replace(':', '-')
-        hosts.append(dict(host, entry=entry, pxelinux_name='01-' + dashed, grub_name='grub.cfg-01-' + dashed,
-                          ipxe_name=dashed + '.ipxe'))
-    return hosts
+def site(plan_data, settings):
+    """What the renderers (and the pxe_hosts module) need to write boot configurations."""
+    dhcp = plan_data['dhcp']
+    networks = ([dhcp['network']['cidr']] if dhcp.get('network') else []) + [relay['cidr'] for relay in dhcp['relay_networks']]
+    bios = plan_data['loaders'].get('bios')
+    chainload = None
+    if settings.get('ipxe_chainload_bios_rom') and bios and bios['kind'] == 'ipxe':
+        chainload = 'tftp://%s/%s' % (dhcp['server_address'], plan_data['boot_files']['bios'])
+    return {
+        'entries': plan_data['entries'],
+        'menu': plan_data['menu'],
+        'defaults': plan_data['defaults'],
+        'configs': dict((name, loader['config']) for name, loader in plan_data['loaders'].items()),
+        'base_url': settings.get('base_url', ''),
+        'bios_chainload': chainload,
+        'pxelinux_serial': settings.get('pxelinux_serial') or '',
+        'networks': networks,
+        'header': settings.get('header') or '',
+    }
 
 
 def plan(settings, prefix='server_'):
@@ -106,12 +110,13 @@ def plan(settings, prefix='server_'):
         raise ServerError(str(exc))
     base_url = settings.get('base_url', '')
     dhcp_settings = dict(settings)
-    for key in ('boot_loaders', 'secure_boot', 'entries', 'default_entry', 'default_entries', 'base_url'):
+    for key in ('boot_loaders', 'secure_boot', 'entries', 'default_entry', 'default_entries', 'base_url', 'menu',
+                'pxelinux_serial', 'ipxe_chainload_bios_rom', 'header'):
         dhcp_settings.pop(key, None)
     dhcp_settings['boot_files'] = {}
     dhcp_settings['direct_architectures'] = sorted(name for name, loader in loaders.items() if loader['config'] != 'ipxe')
-    dhcp_settings['hosts'] = [dict((k, v) for k, v in host.items() if k != 'entry') if isinstance(host, dict) else host
-                              for host in (settings.get('hosts') or [])]
+    # Hosts are checked (and written) per host by _hosts; dnsmasq reads them from its dhcp-hostsdir.
+    dhcp_settings['hosts'] = []
     try:
         # Validates the architecture names first, so unknown names get the table's message.
         dhcp_settings['boot_files'] = _boot_files(prefix, loaders, settings.get('boot_files'), base_url)
@@ -127,25 +132,25 @@ def plan(settings, prefix='server_'):
     served_names = [arch['name'] for arch in dhcp['architectures']]
     _entry_arches(prefix, entries, items, served_names)
     defaults = _defaults(prefix, entries, served_names, settings.get('default_entry') or None, settings.get('default_entries'))
-    hosts = _hosts(prefix, dhcp['hosts'], settings.get('hosts') or [], entries)
-    # iPXE scripts branch on ${platform}: pcbios for BIOS clients, efi for UEFI ones.
-    ipxe = {'pcbios': defaults.get('bios'), 'efi': defaults.get('efi-x86_64') or defaults.get('http-x86_64')}
-    grub = {}
-    for name, loader in sorted(loaders.items()):
-        if loader['config'] == 'grub':
-            grub.setdefault(GRUB_CPU[_arch.by_name(name).cpu], defaults.get(name))
-    return {
+    try:
+        menu = _menu.validate(settings.get('menu'), [entry['name'] for entry in entries], var=prefix + 'menu')
+    except _menu.MenuError as exc:
+        raise ServerError(str(exc))
+    result = {
         'dhcp': dhcp,
         'loaders': loaders,
         'stage': _loaders.staged_files(loaders),
         'configs': _loaders.configs(loaders),
         'entries': entries,
+        'menu': menu,
         'defaults': defaults,
-        'grub_defaults': grub,
-        'ipxe_defaults': ipxe,
-        'hosts': hosts,
         'boot_files': dict((arch['name'], arch['boot_file']) for arch in dhcp['architectures']),
         'direct_architectures': dhcp_settings['direct_architectures'],
-        'dnsmasq_hosts': [dict((k, v) for k, v in host.items() if v is not None) for host in dhcp_settings['hosts']],
         'secure_boot': bool(settings.get('secure_boot')),
     }
+    result['site'] = site(result, settings)
+    try:
+        result['hosts'] = _hosts.validate(settings.get('hosts'), result['site'], var=prefix + 'hosts')
+    except _hosts.HostError as exc:
+        raise ServerError(str(exc))
+    return result

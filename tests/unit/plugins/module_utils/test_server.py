@@ -39,7 +39,7 @@ def test_pxelinux_and_grub():
     assert result['boot_files'] == {'bios': 'pxelinux.0', 'efi-x86_64': 'grubnetx64.efi'}
     assert result['configs'] == ['grub', 'pxelinux']
     assert 'ldlinux.c32' in result['stage']
-    assert result['grub_defaults'] == {'x86_64': 'a'}
+    assert result['site']['configs'] == {'bios': 'pxelinux', 'efi-x86_64': 'grub'}
 
 
 def test_secure_boot_gives_uefi_shim():
@@ -57,7 +57,6 @@ def test_arm64_gets_its_own_file_and_x86_64_keeps_its_own():
     by_code = {c: arch['boot_file'] for arch in result['dhcp']['architectures'] for c in arch['codes']}
     assert by_code == {7: 'snponly.efi', 9: 'snponly.efi', 11: 'arm64/grubnetaa64.efi'}
     assert result['defaults'] == {'efi-x86_64': 'a', 'efi-arm64': 'b'}
-    assert result['grub_defaults'] == {'arm64': 'b'}
 
 
 def test_http_boot_arch_gets_a_url():
@@ -68,7 +67,9 @@ def test_http_boot_arch_gets_a_url():
 def test_host_entries():
     result = plan(hosts=[{'mac': 'AA-BB-CC-00-00-01', 'entry': 'a', 'ip': '10.77.0.5'}, {'mac': 'aa:bb:cc:00:00:02'}])
     assert [h['entry'] for h in result['hosts']] == ['a', None]
-    assert result['dnsmasq_hosts'] == [{'mac': 'AA-BB-CC-00-00-01', 'ip': '10.77.0.5'}, {'mac': 'aa:bb:cc:00:00:02'}]
+    assert [(h['mac'], h['ip']) for h in result['hosts']] == [('aa:bb:cc:00:00:01', '10.77.0.5'), ('aa:bb:cc:00:00:02', None)]
+    assert result['dhcp']['hosts'] == []
+    assert result['site']['networks'] == ['10.77.0.0/24']
 
 
 @pytest.mark.parametrize('changes,message', [
@@ -83,14 +84,17 @@ def test_host_entries():
     ({'architectures': ['bios', 'efi-riscv64']}, "server_boot_loaders: no default loader for 'efi-riscv64'"),
     ({'architectures': ['bios', 'efi64']}, "server_architectures: [1] unknown client architecture 'efi64'"),
     ({'boot_files': {'efi-arm64': 'x.efi'}}, "server_boot_files: architecture 'efi-arm64' is not in server_architectures"),
-    ({'hosts': [{'mac': 'aa:bb:cc:00:00:01', 'entry': 'nope'}]}, "server_hosts: [0] (aa:bb:cc:00:00:01) entry 'nope'"),
-    ({'hosts': [{'mac': 'aa:bb:cc:00:00:0z'}]}, "server_hosts: [0] invalid MAC"),
+    ({'hosts': [{'mac': 'aa:bb:cc:00:00:01', 'entry': 'nope'}]}, "server_hosts[0] (aa:bb:cc:00:00:01): entry 'nope'"),
+    ({'hosts': [{'mac': 'aa:bb:cc:00:00:0z'}]}, "server_hosts[0] (aa:bb:cc:00:00:0z): invalid MAC"),
     ({'default_entries': {'efi-x86_64': 'zz'}}, "server_default_entries: efi-x86_64 -> 'zz'"),
     ({'architectures': ['bios', 'efi-arm64']}, None),
     ({'entries': [{'name': 'a', 'kernel': 'k', 'architectures': ['efi-arm64']}]},
      "server_default_entry: entry 'a' is built for efi-arm64, none of which"),
     ({'entries': [{'name': 'a', 'kernel': 'k', 'architectures': ['arm']}]}, "server_entries[0].architectures: unknown"),
     ({'default_entry': 'b'}, "server_default_entry 'b' is not the name"),
+    ({'menu': {'items': ['a', 'zz']}}, "server_menu.items[1].entry 'zz' is not the name of an entry"),
+    ({'menu': {'timeout': -1}}, 'server_menu.timeout must be whole seconds'),
+    ({'hosts': [{'mac': 'aa:bb:cc:00:00:01', 'ip': '10.9.9.9'}]}, 'server_hosts[0] (aa:bb:cc:00:00:01): ip 10.9.9.9 is outside'),
 ])
 def test_errors_name_the_variable(changes, message):
     if message is None:

@@ -1,0 +1,307 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Per-host assignments: validation, the files each loader reads, and a sync that writes only what changed.
+
+A host is a MAC with optional fixed IP, hostname, entry (or ``local``), menu
+flag, extra kernel parameters and boot-once. ``validate`` checks a whole list
+before anything is written; ``files`` returns every file one host needs
+(iPXE script, PXELINUX and GRUB configs, dnsmasq dhcp-hostsdir line);
+``sync`` makes the disk match, atomically per file, recording what it wrote in
+a state file so it removes only files it created itself.
+Private to the collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr, _menu, _net, _render
+
+_HOSTNAME = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
+_LEASE = re.compile(r'^(infinite|\d+[smhdw]?)$')
+_KEYS = {'mac', 'ip', 'hostname', 'entry', 'menu', 'cmdline', 'boot_once', 'lease_time'}
+MARKER = 'netboot.pxe pxe_hosts'
+STATE_VERSION = 1
+
+
+class HostError(ValueError):
+    """A host assignment that cannot be served."""
+
+
+def _where(var, index, host):
+    mac = host.get('mac') if isinstance(host, dict) else None
+    name = host.get('hostname') if isinstance(host, dict) else None
+    extra = ', '.join(str(v) for v in (mac, name) if v)
+    return '%s[%d]%s' % (var, index, (' (%s)' % extra) if extra else '')
+
+
+def validate(hosts, site, var='hosts'):
+    """Check every host against the site; return normalized hosts. Raises HostError naming the host."""
+    if hosts is None:
+        hosts = []
+    if not isinstance(hosts, (list, tuple)):
+        raise HostError('%s must be a list of hosts ({mac, ip, hostname, entry, ...}), got %r' % (var, hosts))
+    names = set(entry['name'] for entry in site['entries'])
+    networks = site.get('networks') or []
+    result, macs, ips, hostnames = [], {}, {}, {}
+    for index, host in enumerate(hosts):
+        where = _where(var, index, host)
+        if not isinstance(host, dict):
+            raise HostError('%s must be a dict with at least "mac", got %r' % (where, host))
+        unknown = set(host) - _KEYS
+        if unknown:
+            raise HostError('%s has unknown keys %s (allowed: %s)' % (where, ', '.join(sorted(unknown)), ', '.join(sorted(_KEYS))))
+        try:
+            mac = _net.normalize_mac(host.get('mac'))
+        except _net.AddressError as exc:
+            raise HostError('%s: %s' % (where, exc))
+        if mac in macs:
+            raise HostError('%s: MAC %s is also used by %s' % (where, mac, macs[mac]))
+        macs[mac] = where
+        ip = host.get('ip') or None
+        if ip is not None:
+            try:
+                _net.pxelinux_hexip(ip)
+            except _net.AddressError:
+                raise HostError('%s: ip %r is not an IPv4 address' % (where, ip))
+            if networks and not any(_net.ip_in_network(ip, cidr) for cidr in networks):
+                raise HostError('%s: ip %s is outside the served networks (%s)' % (where, ip, ', '.join(networks)))
+            if ip in ips:
+                raise HostError('%s: ip %s is also used by %s' % (where, ip, ips[ip]))
+            ips[ip] = where
+        hostname = host.get('hostname') or None
+        if hostname is not None:
+            if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
+                raise HostError('%s: hostname %r is not a valid DNS name' % (where, hostname))
+            if hostname.lower() in hostnames:
+                raise HostError('%s: hostname %s is also used by %s' % (where, hostname, hostnames[hostname.lower()]))
+            hostnames[hostname.lower()] = where
+        lease = host.get('lease_time')
+        if lease is not None and not _LEASE.match(str(lease)):
+            raise HostError('%s: lease_time %r must be like 12h, 3600 or infinite' % (where, lease))
+        entry = host.get('entry') or None
+        if entry is not None and entry != _menu.LOCAL and entry not in names:
+            raise HostError('%s: entry %r is not the name of an entry (names: %s, or local)'
+                            % (where, entry, ', '.join(sorted(names)) or 'none'))
+        menu = host.get('menu', False)
+        if not isinstance(menu, bool):
+            raise HostError('%s: menu must be true or false, got %r' % (where, menu))
+        boot_once = host.get('boot_once', False)
+        if not isinstance(boot_once, bool):
+            raise HostError('%s: boot_once must be true or false, got %r' % (where, boot_once))
+        if boot_once and (entry in (None, _menu.LOCAL) or menu):
+            raise HostError('%s: boot_once needs an entry to boot once (not local, not menu), then the host boots locally' % where)
+        cmdline = host.get('cmdline')
+        try:
+            text = '' if cmdline in (None, '') else (cmdline if isinstance(cmdline, str) else _bootstr.kernel_cmdline(cmdline))
+            text = _bootstr.ipxe_escape(text) if text else ''
+        except _bootstr.BootStringError as exc:
+            raise HostError('%s: cmdline: %s' % (where, exc))
+        if len(text) > 2048:
+            raise HostError('%s: cmdline is %d characters; kernels take at most 2048' % (where, len(text)))
+        result.append({'mac': mac, 'ip': ip, 'hostname': hostname, 'lease_time': None if lease is None else str(lease),
+                       'entry': entry, 'menu': menu, 'cmdline': text, 'boot_once': boot_once})
+    return result
+
+
+def file_names(mac):
+    dashed = mac.replace(':', '-')
+    return {'ipxe': 'hosts/%s.ipxe' % dashed, 'pxelinux': 'pxelinux.cfg/01-%s' % dashed,
+            'grub': 'grub/grub.cfg-01-%s' % dashed, 'dhcp': dashed}
+
+
+def dhcp_line(host):
+    fields = [host['mac']] + [v for v in (host['ip'], host['hostname'], host['lease_time']) if v]
+    return ','.join(fields)
+
+
+def boots(host):
+    """Whether the host needs boot files of its own (else it gets the default menu)."""
+    return bool(host['entry'] or host['cmdline'])
+
+
+def files(site, host, done=False):
+    """{('boot' or 'dhcp', relative path): text} for one host. ``done``: a boot-once host already booted."""
+    names = file_names(host['mac'])
+    configs = set(site['configs'].values())
+    header = 'Managed by %s; edits are overwritten.' % MARKER
+    result = {}
+    if boots(host):
+        render_host = dict(host)
+        if host['boot_once'] and done:
+            render_host['entry'] = _menu.LOCAL
+        scoped = dict(site, header=header)
+        if 'ipxe' in configs:
+            result[('boot', names['ipxe'])] = _render.ipxe(scoped, render_host)
+        if 'pxelinux' in configs:
+            result[('boot', names['pxelinux'])] = _render.pxelinux(scoped, render_host)
+        if 'grub' in configs:
+            result[('boot', names['grub'])] = _render.grub(scoped, render_host)
+    if host['ip'] or host['hostname'] or host['lease_time']:
+        result[('dhcp', names['dhcp'])] = '# %s\n%s\n' % (header, dhcp_line(host))
+    return result
+
+
+def assignment_key(host):
+    """What a boot-once assignment is: changing it arms boot-once again."""
+    text = json.dumps([host['entry'], host['cmdline'], host['menu']], sort_keys=True)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
+
+
+def read_reports(path, macs):
+    """{mac: last report time} from the report log (lines "<epoch> <addr> <uri>", uri ending in the dashed MAC)."""
+    found = {}
+    if not path or not os.path.exists(path):
+        return found
+    with open(path, 'r', encoding='utf-8', errors='replace') as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            try:
+                stamp = float(parts[0])
+            except ValueError:
+                continue
+            tail = parts[2].rstrip('/').rsplit('/', 1)[-1].lower().replace('-', ':')
+            if tail in macs:
+                found[tail] = max(stamp, found.get(tail, 0.0))
+    return found
+
+
+def _digest(text):
+    return hashlib.sha1(text.encode('utf-8')).hexdigest()
+
+
+def load_state(path):
+    if not os.path.exists(path):
+        return {'version': STATE_VERSION, 'files': {}, 'once': {}}
+    with open(path, 'r', encoding='utf-8') as handle:
+        try:
+            state = json.load(handle)
+        except ValueError as exc:
+            raise HostError('state file %s is not valid JSON (%s); move it aside to start over' % (path, exc))
+    if not isinstance(state, dict) or state.get('version') != STATE_VERSION:
+        raise HostError('state file %s has an unknown format; move it aside to start over' % path)
+    state.setdefault('files', {})
+    state.setdefault('once', {})
+    return state
+
+
+def _atomic_write(path, text, mode, uid, gid):
+    directory = os.path.dirname(path)
+    handle, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(handle, 'w', encoding='utf-8') as out:
+            out.write(text)
+        os.chmod(tmp, mode)
+        if uid is not None or gid is not None:
+            os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read(path):
+    try:
+        with open(path, 'r', encoding='utf-8', errors='replace') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, completed=(), now=None, absent_macs=()):
+    """Work out what to write and remove. Pure apart from reading the current files.
+
+    ``roots``: {'boot': boot root, 'dhcp': dnsmasq dhcp-hostsdir}. With ``exclusive`` every
+    managed file not needed by ``hosts`` goes; without it only those of ``absent_macs``. Returns a dict:
+    write {abs path: text}, remove [abs paths], unchanged (count), once (new boot-once
+    state), flipped [macs that reported and now boot locally].
+    """
+    now = time.time() if now is None else now
+    completed = set(_net.normalize_mac(mac) for mac in completed)
+    macs = set(host['mac'] for host in hosts)
+    reported = read_reports(reports, macs) if reports else {}
+    old_once = state.get('once', {})
+    absent = set(_net.normalize_mac(mac) for mac in absent_macs)
+    # Without exclusive, hosts not listed keep their boot-once record.
+    once = {} if exclusive else dict((mac, rec) for mac, rec in old_once.items() if mac not in absent and mac not in macs)
+    flipped = []
+    wanted = {}
+    for host in hosts:
+        done = False
+        if host['boot_once']:
+            key = assignment_key(host)
+            record = old_once.get(host['mac'])
+            if not record or record.get('key') != key:
+                record = {'key': key, 'since': now, 'done': False}
+            else:
+                record = dict(record)
+            if not record['done'] and (host['mac'] in completed or reported.get(host['mac'], 0) > record['since']):
+                record['done'] = True
+                record['at'] = now
+                flipped.append(host['mac'])
+            once[host['mac']] = record
+            done = record['done']
+        for (root, rel), text in files(site, host, done=done).items():
+            wanted[os.path.join(roots[root], rel)] = text
+    write, unchanged = {}, 0
+    for path, text in wanted.items():
+        if _read(path) == text:
+            unchanged += 1
+        else:
+            write[path] = text
+    remove = []
+    for path in sorted(state.get('files', {})):
+        if path in wanted or not os.path.lexists(path):
+            continue
+        owner = _owner(path)
+        if exclusive or owner in absent:
+            current = _read(path)
+            # Only files that still carry our marker: a file someone replaced by hand is theirs.
+            if current is not None and _marked(current):
+                remove.append(path)
+        else:
+            wanted[path] = None
+    return {'wanted': wanted, 'write': write, 'remove': remove, 'unchanged': unchanged, 'once': once, 'flipped': flipped}
+
+
+def _owner(path):
+    """The MAC a managed file belongs to, from its name."""
+    base = os.path.basename(path)
+    for prefix in ('grub.cfg-01-', '01-'):
+        if base.startswith(prefix):
+            base = base[len(prefix):]
+    if base.endswith('.ipxe'):
+        base = base[:-5]
+    return base.replace('-', ':').lower()
+
+
+def _marked(text):
+    head = text.split('\n', 3)[:3]
+    return any(MARKER in line for line in head)
+
+
+def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None):
+    """Write and remove what ``plan_sync`` decided, then save the state. Returns the new state."""
+    for path, text in plan['write'].items():
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        _atomic_write(path, text, mode, uid, gid)
+    for path in plan['remove']:
+        os.unlink(path)
+    kept = sorted(path for path in plan['wanted'] if path not in plan['remove'])
+    state = {'version': STATE_VERSION, 'files': dict((path, 1) for path in kept), 'once': plan['once']}
+    directory = os.path.dirname(state_path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    _atomic_write(state_path, json.dumps(state, sort_keys=True, indent=0) + '\n', 0o600, None, None)
+    return state

@@ -1,0 +1,302 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: pxe_hosts
+author: netboot.pxe contributors (@netboot-pxe)
+version_added: 0.1.0
+short_description: Assign PXE hosts to boot entries and write every loader's per-MAC file in one call
+description:
+  - Writes, for each host, what each boot loader of the server reads for that MAC - the iPXE script
+    C(hosts/<mac>.ipxe), C(pxelinux.cfg/01-<mac>) and C(grub/grub.cfg-01-<mac>) - and its dnsmasq
+    C(dhcp-hostsdir) reservation (fixed IP, hostname). Only loaders the server uses get files.
+  - Hot - dnsmasq picks up new reservations by itself; when reservations change or go it is told to
+    re-read them (C(systemctl reload), a SIGHUP), never restarted, so TFTP transfers in flight continue.
+  - The whole host list is validated before anything is written - duplicate MACs, IPs or hostnames,
+    IPs outside the served networks and unknown entries fail naming the host.
+  - Files are replaced atomically and only when their content changes. The module records the files it
+    wrote in O(state_file) and removes only those (and only while they still carry its marker line);
+    files it did not write are never touched.
+  - Boot-once - a host with O(hosts[].boot_once) boots its entry until it reports a finished boot (an
+    HTTP request to C(<base_url>/netboot-pxe/report/<mac>), logged by the server role's nginx to
+    O(report_log)) or is listed in O(completed); from the next run on it boots from its local disk.
+    Changing the host's entry or command line arms boot-once again.
+  - Reads the server's boot entries, menu and loaders from O(site), which the C(netboot.pxe.server) role
+    writes.
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The diff lists the files that would be written and removed.
+  platform:
+    platforms: posix
+options:
+  hosts:
+    description: The hosts to assign.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      mac:
+        description: MAC address in any common spelling (colons, dashes, Cisco dots, bare hex).
+        type: str
+        required: true
+      ip:
+        description: Fixed IPv4 address (a DHCP reservation); must lie in a network the server serves.
+        type: str
+      hostname:
+        description: Host name handed out with the reservation.
+        type: str
+      lease_time:
+        description: Lease time of the reservation, like C(12h), C(3600) or C(infinite).
+        type: str
+      entry:
+        description:
+          - Boot entry the host boots (a name from the server's entries), or C(local) for its own disk.
+          - Without it (and without O(hosts[].cmdline)) the host gets the server's menu.
+        type: str
+      menu:
+        description: Show the server's menu with O(hosts[].entry) as its default instead of booting it directly.
+        type: bool
+        default: false
+      cmdline:
+        description: Extra kernel parameters for this host, appended to the entry's (string, dict or list).
+        type: raw
+      boot_once:
+        description: Boot O(hosts[].entry) until a finished boot is reported, then the local disk.
+        type: bool
+        default: false
+      state:
+        description: C(absent) removes the host's files (useful with O(exclusive=false)).
+        type: str
+        choices: [present, absent]
+        default: present
+  exclusive:
+    description:
+      - Remove the files of managed hosts that are not in O(hosts). With C(false) only hosts with
+        O(hosts[].state=absent) lose their files.
+    type: bool
+    default: false
+  completed:
+    description: MACs of boot-once hosts whose boot is done; they switch to local boot now.
+    type: list
+    elements: str
+    default: []
+  site:
+    description: The server description the C(netboot.pxe.server) role writes (entries, menu, loaders, paths).
+    type: path
+    default: /etc/netboot-pxe/site.json
+  boot_root:
+    description: The TFTP/HTTP boot root; default from O(site).
+    type: path
+  dhcp_hosts_dir:
+    description: dnsmasq's C(dhcp-hostsdir); default from O(site).
+    type: path
+  state_file:
+    description: Where the module records the files it manages and boot-once progress.
+    type: path
+    default: /var/lib/netboot-pxe/pxe_hosts.json
+  report_log:
+    description: Log of boot reports (lines C(<epoch> <client> <uri>)); default from O(site). Empty to ignore reports.
+    type: path
+  owner:
+    description: Owner of the boot files (dnsmasq's C(tftp-secure) serves only files its user owns); default from O(site).
+    type: str
+  reload_service:
+    description: systemd unit to reload when reservations change or go; default from O(site). Empty for none.
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Install two machines, keep a third on the menu with a different default
+  netboot.pxe.pxe_hosts:
+    hosts:
+      - mac: 52:54:00:12:34:01
+        ip: 192.168.50.21
+        hostname: web01
+        entry: debian-12-amd64
+        cmdline: {hostname: web01}
+        boot_once: true
+      - mac: 52-54-00-12-34-02
+        entry: rescue
+      - mac: 5254.0012.3403
+        entry: debian-12-amd64
+        menu: true
+
+- name: Manage the whole fleet from inventory; hosts that left lose their files
+  netboot.pxe.pxe_hosts:
+    hosts: "{{ groups['pxe_clients'] | map('extract', hostvars) | map(attribute='pxe') | list }}"
+    exclusive: true
+
+- name: Mark an installation as done by hand (boot-once host goes to local boot)
+  netboot.pxe.pxe_hosts:
+    hosts: "{{ fleet }}"
+    completed: [52:54:00:12:34:01]
+'''
+
+RETURN = r'''
+hosts:
+  description: Number of hosts assigned.
+  returned: always
+  type: int
+written:
+  description: Files written (absolute paths), at most 100 listed.
+  returned: always
+  type: list
+  elements: str
+written_count:
+  description: Number of files written.
+  returned: always
+  type: int
+removed:
+  description: Managed files removed (absolute paths).
+  returned: always
+  type: list
+  elements: str
+unchanged:
+  description: Number of files that already had the right content.
+  returned: always
+  type: int
+flipped:
+  description: Boot-once hosts that reported a finished boot (or were listed in O(completed)) and now boot locally.
+  returned: always
+  type: list
+  elements: str
+boot_once:
+  description: Boot-once state per MAC (C(done), C(since), C(at)).
+  returned: always
+  type: dict
+reloaded:
+  description: Whether the reservation service was told to re-read its hosts.
+  returned: always
+  type: bool
+'''
+
+import json
+import os
+import pwd
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _render
+
+
+def _load_site(module):
+    path = module.params['site']
+    try:
+        with open(path, 'r', encoding='utf-8') as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        module.fail_json(msg='site: %s does not exist; run the netboot.pxe.server role first (it writes it)' % path)
+    except ValueError as exc:
+        module.fail_json(msg='site: %s is not valid JSON: %s' % (path, exc))
+    if not isinstance(data, dict) or 'site' not in data:
+        module.fail_json(msg='site: %s is not a netboot.pxe site description' % path)
+    return data
+
+
+def _ids(module, owner):
+    if not owner:
+        return None, None
+    try:
+        entry = pwd.getpwnam(owner)
+    except KeyError:
+        module.fail_json(msg='owner: no user %r on this host' % owner)
+    # The group stays root's, as the server role sets it.
+    return entry.pw_uid, None
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            hosts=dict(type='list', elements='dict', default=[], options=dict(
+                mac=dict(type='str', required=True),
+                ip=dict(type='str'),
+                hostname=dict(type='str'),
+                lease_time=dict(type='str'),
+                entry=dict(type='str'),
+                menu=dict(type='bool', default=False),
+                cmdline=dict(type='raw'),
+                boot_once=dict(type='bool', default=False),
+                state=dict(type='str', choices=['present', 'absent'], default='present'),
+            )),
+            exclusive=dict(type='bool', default=False),
+            completed=dict(type='list', elements='str', default=[]),
+            site=dict(type='path', default='/etc/netboot-pxe/site.json'),
+            boot_root=dict(type='path'),
+            dhcp_hosts_dir=dict(type='path'),
+            state_file=dict(type='path', default='/var/lib/netboot-pxe/pxe_hosts.json'),
+            report_log=dict(type='path'),
+            owner=dict(type='str'),
+            reload_service=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    data = _load_site(module)
+    site = data['site']
+    roots = {'boot': params['boot_root'] or data.get('boot_root'), 'dhcp': params['dhcp_hosts_dir'] or data.get('dhcp_hosts_dir')}
+    for key, name in (('boot', 'boot_root'), ('dhcp', 'dhcp_hosts_dir')):
+        if not roots[key] or not os.path.isdir(roots[key]):
+            module.fail_json(msg='%s: %r is not a directory (set it, or run the netboot.pxe.server role first)' % (name, roots[key]))
+    report_log = data.get('report_log') if params['report_log'] is None else params['report_log']
+    reload_service = data.get('reload_service') if params['reload_service'] is None else params['reload_service']
+    owner = params['owner'] if params['owner'] is not None else data.get('owner')
+
+    present, absent = [], []
+    for host in params['hosts']:
+        host = dict((k, v) for k, v in host.items() if v is not None)
+        state = host.pop('state', 'present')
+        (absent if state == 'absent' else present).append(host)
+    try:
+        hosts = _hosts.validate(present, site, var='hosts')
+        absent_macs = [_hosts.validate([{'mac': host['mac']}], site, var='hosts (absent)')[0]['mac'] for host in absent]
+        completed = [_hosts.validate([{'mac': mac}], site, var='completed')[0]['mac'] for mac in params['completed']]
+        state = _hosts.load_state(params['state_file'])
+        plan = _hosts.plan_sync(site, hosts, roots, state, exclusive=params['exclusive'], reports=report_log,
+                                completed=completed, absent_macs=absent_macs)
+    except _hosts.HostError as exc:
+        module.fail_json(msg=str(exc))
+    except _render.RenderError as exc:
+        module.fail_json(msg='site: %s' % exc)
+
+    dhcp_root = os.path.join(roots['dhcp'], '')
+    dhcp_removed = any(path.startswith(dhcp_root) for path in plan['remove'])
+    dhcp_replaced = any(path.startswith(dhcp_root) and os.path.exists(path) for path in plan['write'])
+    state_changed = plan['once'] != state.get('once', {}) or sorted(plan['wanted']) != sorted(state.get('files', {}))
+    changed = bool(plan['write'] or plan['remove'])
+    result = dict(changed=changed, hosts=len(hosts), written=sorted(plan['write'])[:100], written_count=len(plan['write']),
+                  removed=plan['remove'], unchanged=plan['unchanged'], flipped=plan['flipped'], boot_once=plan['once'],
+                  reloaded=False)
+    if module._diff:
+        result['diff'] = {
+            'before': ''.join('%s\n' % path for path in sorted(list(plan['write']) + plan['remove']) if os.path.exists(path)),
+            'after': ''.join('%s\n' % path for path in sorted(plan['write'])),
+            'before_header': 'managed files before', 'after_header': 'managed files after'}
+    if module.check_mode or not (changed or state_changed):
+        module.exit_json(**result)
+
+    uid, gid = _ids(module, owner)
+    try:
+        _hosts.apply_sync(plan, params['state_file'], uid=uid, gid=gid)
+    except OSError as exc:
+        module.fail_json(msg='writing the host files failed: %s' % exc, **result)
+    # New reservation files are read by dnsmasq on its own (inotify); changed and removed
+    # ones stay in its memory until it re-reads them (SIGHUP via its unit's reload).
+    if reload_service and (dhcp_removed or dhcp_replaced):
+        rc, out, err = module.run_command(['systemctl', 'reload', reload_service])
+        if rc != 0:
+            module.fail_json(msg='reload_service: systemctl reload %s failed: %s' % (reload_service, (err or out).strip()), **result)
+        result['reloaded'] = True
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

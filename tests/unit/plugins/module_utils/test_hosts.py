@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Per-host assignments: validation, the files per loader, and the sync (idempotence, ownership, boot-once)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _server
+
+SETTINGS = {
+    'dhcp_mode': 'full', 'allow_full_dhcp': True, 'interface': 'pxe0', 'server_address': '10.77.0.1',
+    'network': '10.77.0.0/24', 'ipxe_script_url': 'http://10.77.0.1/boot.ipxe', 'base_url': 'http://10.77.0.1',
+    'architectures': ['bios', 'efi-x86_64'], 'boot_loaders': {'bios': 'pxelinux'},
+    'entries': [{'name': 'debian', 'kernel': 'linux', 'initrd': 'initrd.gz'}, {'name': 'rescue', 'kernel': 'vmlinuz'}],
+    'relay_networks': [{'network': '10.88.0.0/24'}],
+    'menu': {'timeout': 5},
+}
+SITE = _server.plan(SETTINGS)['site']
+
+
+def validate(hosts):
+    return _hosts.validate(hosts, SITE, var='hosts')
+
+
+@pytest.mark.parametrize('hosts,message', [
+    ('x', 'hosts must be a list'),
+    ([{'mac': '52:54:00:00:00:01'}, {'mac': '5254.0000.0001'}], 'hosts[1] (5254.0000.0001): MAC 52:54:00:00:00:01 is also used by hosts[0]'),
+    ([{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.9'}, {'mac': '52:54:00:00:00:02', 'ip': '10.77.0.9'}],
+     'hosts[1] (52:54:00:00:00:02): ip 10.77.0.9 is also used by hosts[0]'),
+    ([{'mac': '52:54:00:00:00:01', 'ip': '192.168.1.9'}], 'ip 192.168.1.9 is outside the served networks (10.77.0.0/24, 10.88.0.0/24)'),
+    ([{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.300'}], "ip '10.77.0.300' is not an IPv4 address"),
+    ([{'mac': '52:54:00:00:00:01', 'entry': 'fedora'}], "hosts[0] (52:54:00:00:00:01): entry 'fedora' is not the name of an entry"),
+    ([{'mac': 'zz:54:00:00:00:01'}], 'hosts[0] (zz:54:00:00:00:01): invalid MAC'),
+    ([{'mac': '52:54:00:00:00:01', 'hostname': 'web_01'}], "hostname 'web_01' is not a valid DNS name"),
+    ([{'mac': '52:54:00:00:00:01', 'hostname': 'a'}, {'mac': '52:54:00:00:00:02', 'hostname': 'A'}], 'hostname A is also used by hosts[0]'),
+    ([{'mac': '52:54:00:00:00:01', 'boot_once': True}], 'boot_once needs an entry'),
+    ([{'mac': '52:54:00:00:00:01', 'entry': 'debian', 'cmdline': 'a || b'}], 'hosts[0] (52:54:00:00:00:01): cmdline'),
+    ([{'mac': '52:54:00:00:00:01', 'entry': 'debian', 'cmdline': 'x=' + 'y' * 3000}], 'kernels take at most 2048'),
+    ([{'mac': '52:54:00:00:00:01', 'colour': 'red'}], 'hosts[0] (52:54:00:00:00:01) has unknown keys colour'),
+    ([{'mac': '52:54:00:00:00:01', 'lease_time': 'forever'}], "lease_time 'forever'"),
+    (['52:54:00:00:00:01'], 'hosts[0] must be a dict'),
+])
+def test_bad_hosts_name_the_host(hosts, message):
+    with pytest.raises(_hosts.HostError) as excinfo:
+        validate(hosts)
+    assert message in str(excinfo.value)
+
+
+def test_relay_network_addresses_are_accepted():
+    assert validate([{'mac': '52:54:00:00:00:01', 'ip': '10.88.0.7'}])[0]['ip'] == '10.88.0.7'
+
+
+def test_files_per_loader():
+    host = validate([{'mac': '52-54-00-00-00-01', 'ip': '10.77.0.9', 'hostname': 'web01', 'entry': 'debian'}])[0]
+    files = _hosts.files(SITE, host)
+    assert sorted(files) == [('boot', 'hosts/52-54-00-00-00-01.ipxe'), ('boot', 'pxelinux.cfg/01-52-54-00-00-00-01'),
+                             ('dhcp', '52-54-00-00-00-01')]
+    assert files[('dhcp', '52-54-00-00-00-01')].endswith('\n52:54:00:00:00:01,10.77.0.9,web01\n')
+    for text in files.values():
+        assert _hosts.MARKER in text.split('\n', 3)[1] or _hosts.MARKER in text.split('\n', 1)[0]
+
+
+def test_reservation_only_host_has_no_boot_files():
+    host = validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.9'}])[0]
+    assert list(_hosts.files(SITE, host)) == [('dhcp', '52-54-00-00-00-01')]
+
+
+class Disk(object):
+    def __init__(self, tmp_path):
+        self.boot = tmp_path / 'boot'
+        self.dhcp = tmp_path / 'dhcp'
+        for path in (self.boot / 'hosts', self.boot / 'pxelinux.cfg', self.dhcp):
+            path.mkdir(parents=True)
+        self.state = str(tmp_path / 'state' / 'pxe_hosts.json')
+        self.reports = tmp_path / 'reports.log'
+
+    def sync(self, hosts, **kwargs):
+        state = _hosts.load_state(self.state)
+        plan = _hosts.plan_sync(SITE, validate(hosts), {'boot': str(self.boot), 'dhcp': str(self.dhcp)}, state, **kwargs)
+        _hosts.apply_sync(plan, self.state)
+        return plan
+
+    def listing(self):
+        return sorted(str(p.relative_to(p.parents[1])) for p in list(self.boot.rglob('*')) + list(self.dhcp.rglob('*'))
+                      if p.is_file())
+
+
+@pytest.fixture
+def disk(tmp_path):
+    return Disk(tmp_path)
+
+
+def test_sync_writes_once_then_changes_nothing(disk):
+    hosts = [{'mac': '52:54:00:00:00:%02x' % i, 'entry': 'debian', 'ip': '10.77.0.%d' % (100 + i)} for i in range(5)]
+    first = disk.sync(hosts, exclusive=True)
+    assert len(first['write']) == 15 and first['unchanged'] == 0
+    before = dict((p, os.stat(p).st_mtime_ns) for p in first['write'])
+    second = disk.sync(hosts, exclusive=True)
+    assert not second['write'] and not second['remove'] and second['unchanged'] == 15
+    assert before == dict((p, os.stat(p).st_mtime_ns) for p in first['write'])
+    assert not [p for p in disk.listing() if '/.' in p]  # no temporary files left
+
+
+def test_exclusive_removes_only_its_own_files(disk):
+    foreign = disk.boot / 'pxelinux.cfg' / '01-aa-bb-cc-dd-ee-ff'
+    foreign.write_text('DEFAULT by-hand\n')
+    disk.sync([{'mac': '52:54:00:00:00:01', 'entry': 'debian'}, {'mac': '52:54:00:00:00:02', 'entry': 'rescue'}], exclusive=True)
+    hand_edited = disk.boot / 'hosts' / '52-54-00-00-00-02.ipxe'
+    hand_edited.write_text('#!ipxe\n# my own\n')
+    plan = disk.sync([], exclusive=True)
+    assert sorted(os.path.basename(p) for p in plan['remove']) == ['01-52-54-00-00-00-01', '01-52-54-00-00-00-02',
+                                                                    '52-54-00-00-00-01.ipxe']
+    assert foreign.read_text() == 'DEFAULT by-hand\n' and hand_edited.exists()
+
+
+def test_without_exclusive_only_absent_hosts_go(disk):
+    disk.sync([{'mac': '52:54:00:00:00:01', 'entry': 'debian'}, {'mac': '52:54:00:00:00:02', 'entry': 'rescue'}])
+    plan = disk.sync([{'mac': '52:54:00:00:00:03', 'entry': 'rescue'}], absent_macs=['52:54:00:00:00:01'])
+    assert sorted(os.path.basename(p) for p in plan['remove']) == ['01-52-54-00-00-00-01', '52-54-00-00-00-01.ipxe']
+    assert (disk.boot / 'hosts' / '52-54-00-00-00-02.ipxe').exists()
+    # The host kept without being listed is still managed: exclusive removes it later.
+    plan = disk.sync([], exclusive=True)
+    assert len(plan['remove']) == 4
+
+
+def test_boot_once_flips_after_a_report(disk):
+    host = {'mac': '52:54:00:00:00:01', 'entry': 'debian', 'boot_once': True}
+    ipxe = disk.boot / 'hosts' / '52-54-00-00-00-01.ipxe'
+    plan = disk.sync([host], reports=str(disk.reports), now=1000.0)
+    assert 'goto entry-debian' in ipxe.read_text() and not plan['flipped']
+    disk.reports.write_text('999.5 10.77.0.9 /netboot-pxe/report/52-54-00-00-00-01\n')  # older than the assignment
+    assert not disk.sync([host], reports=str(disk.reports), now=1001.0)['flipped']
+    disk.reports.write_text('1002.25 10.77.0.9 /netboot-pxe/report/52-54-00-00-00-01\n')
+    plan = disk.sync([host], reports=str(disk.reports), now=1003.0)
+    assert plan['flipped'] == ['52:54:00:00:00:01']
+    assert 'goto local-' in ipxe.read_text() and 'entry-debian' not in ipxe.read_text()
+    assert 'LOCALBOOT 0' in (disk.boot / 'pxelinux.cfg' / '01-52-54-00-00-00-01').read_text()
+    # Stays done; a new assignment arms it again.
+    assert not disk.sync([host], reports=str(disk.reports), now=1004.0)['write']
+    plan = disk.sync([dict(host, entry='rescue')], reports=str(disk.reports), now=1005.0)
+    assert 'goto entry-rescue' in ipxe.read_text() and not plan['flipped']
+
+
+def test_boot_once_flip_by_hand(disk):
+    host = {'mac': '52:54:00:00:00:01', 'entry': 'debian', 'boot_once': True}
+    disk.sync([host])
+    plan = disk.sync([host], completed=['52-54-00-00-00-01'])
+    assert plan['flipped'] == ['52:54:00:00:00:01']
+
+
+def test_corrupt_state_file_is_reported(disk):
+    os.makedirs(os.path.dirname(disk.state))
+    with open(disk.state, 'w') as handle:
+        handle.write('{not json')
+    with pytest.raises(_hosts.HostError, match='move it aside'):
+        _hosts.load_state(disk.state)

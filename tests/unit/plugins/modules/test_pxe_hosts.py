@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) netboot.pxe contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pxe_hosts end to end in-process: files, idempotence, check mode, errors that write nothing, dnsmasq reloads."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.netboot.pxe.plugins.module_utils import _server
+from ansible_collections.netboot.pxe.plugins.modules import pxe_hosts
+
+SETTINGS = {
+    'dhcp_mode': 'full', 'allow_full_dhcp': True, 'interface': 'pxe0', 'server_address': '10.77.0.1',
+    'network': '10.77.0.0/24', 'ipxe_script_url': 'http://10.77.0.1/boot.ipxe', 'base_url': 'http://10.77.0.1',
+    'architectures': ['bios', 'efi-x86_64'], 'boot_loaders': {'efi-x86_64': 'grub'},
+    'entries': [{'name': 'debian', 'kernel': 'linux', 'initrd': 'initrd.gz'}], 'menu': {'timeout': 3},
+}
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    boot, dhcp = tmp_path / 'boot', tmp_path / 'dhcp'
+    boot.mkdir()
+    dhcp.mkdir()
+    site = tmp_path / 'site.json'
+    site.write_text(json.dumps({'site': _server.plan(SETTINGS)['site'], 'boot_root': str(boot), 'dhcp_hosts_dir': str(dhcp),
+                                'report_log': str(tmp_path / 'reports.log'), 'reload_service': 'netboot-pxe-dnsmasq'}))
+    calls = []
+
+    def run_command(self, args, **kwargs):
+        calls.append(args)
+        return 0, '', ''
+    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    return {'boot': boot, 'dhcp': dhcp, 'calls': calls,
+            'args': {'site': str(site), 'state_file': str(tmp_path / 'state.json')}}
+
+
+def run(setup, capsys, check_mode=False, **args):
+    module_args = dict(setup['args'], _ansible_check_mode=check_mode, _ansible_diff=True, **args)
+    with patch_module_args(module_args):
+        with pytest.raises(SystemExit) as excinfo:
+            pxe_hosts.main()
+    result = json.loads(capsys.readouterr().out)
+    result['rc'] = excinfo.value.code
+    return result
+
+
+HOSTS = [{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.21', 'hostname': 'web01', 'entry': 'debian', 'cmdline': {'hostname': 'web01'}},
+         {'mac': '52:54:00:00:00:02', 'entry': 'local'}]
+
+
+def test_writes_every_loader_file_then_nothing(setup, capsys):
+    first = run(setup, capsys, hosts=HOSTS, exclusive=True)
+    assert first['rc'] == 0 and first['changed'] and first['written_count'] == 5
+    assert (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text().count('hostname=web01') == 1
+    assert (setup['boot'] / 'grub' / 'grub.cfg-01-52-54-00-00-00-02').exists()
+    assert (setup['dhcp'] / '52-54-00-00-00-01').read_text().endswith('52:54:00:00:00:01,10.77.0.21,web01\n')
+    assert not setup['calls']  # a new reservation needs no reload: dnsmasq watches the directory
+    second = run(setup, capsys, hosts=HOSTS, exclusive=True)
+    assert not second['changed'] and second['unchanged'] == 5
+
+
+def test_changed_or_removed_reservation_reloads_dnsmasq(setup, capsys):
+    run(setup, capsys, hosts=HOSTS, exclusive=True)
+    changed = [dict(HOSTS[0], ip='10.77.0.22'), HOSTS[1]]
+    result = run(setup, capsys, hosts=changed, exclusive=True)
+    assert result['reloaded'] and setup['calls'] == [['systemctl', 'reload', 'netboot-pxe-dnsmasq']]
+    result = run(setup, capsys, hosts=[HOSTS[1]], exclusive=True)
+    assert result['reloaded'] and len(result['removed']) == 3
+    result = run(setup, capsys, hosts=[], exclusive=True)
+    assert not result['reloaded'] and len(setup['calls']) == 2  # only boot files went
+
+
+def test_check_mode_writes_nothing(setup, capsys):
+    result = run(setup, capsys, check_mode=True, hosts=HOSTS)
+    assert result['changed'] and result['written_count'] == 5
+    assert not list(setup['boot'].rglob('*')) and not list(setup['dhcp'].iterdir())
+    assert '52-54-00-00-00-01.ipxe' in result['diff']['after']
+
+
+def test_bad_host_fails_naming_it_and_writes_nothing(setup, capsys):
+    result = run(setup, capsys, hosts=HOSTS + [{'mac': '52:54:00:00:00:03', 'ip': '10.77.0.21'}])
+    assert result['rc'] == 1 and result['msg'].startswith('hosts[2] (52:54:00:00:00:03): ip 10.77.0.21 is also used by hosts[0]')
+    assert not list(setup['boot'].rglob('*')) and not list(setup['dhcp'].iterdir())
+
+
+def test_missing_site_file_says_what_to_do(setup, capsys, tmp_path):
+    result = run(setup, capsys, hosts=HOSTS, site=str(tmp_path / 'nope.json'))
+    assert result['rc'] == 1 and 'run the netboot.pxe.server role first' in result['msg']
+
+
+def test_absent_host_and_boot_once_report(setup, capsys, tmp_path):
+    run(setup, capsys, hosts=[dict(HOSTS[0], boot_once=True)])
+    (tmp_path / 'reports.log').write_text('9999999999.0 10.77.0.21 /netboot-pxe/report/52-54-00-00-00-01\n')
+    result = run(setup, capsys, hosts=[dict(HOSTS[0], boot_once=True)])
+    assert result['flipped'] == ['52:54:00:00:00:01'] and result['boot_once']['52:54:00:00:00:01']['done']
+    assert 'goto local-' in (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text()
+    result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'state': 'absent'}])
+    assert len(result['removed']) == 3 and result['reloaded']
