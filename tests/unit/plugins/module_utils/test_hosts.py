@@ -111,8 +111,8 @@ def test_exclusive_removes_only_its_own_files(disk):
     hand_edited = disk.boot / 'hosts' / '52-54-00-00-00-02.ipxe'
     hand_edited.write_text('#!ipxe\n# my own\n')
     plan = disk.sync([], exclusive=True)
-    assert sorted(os.path.basename(p) for p in plan['remove']) == ['01-52-54-00-00-00-01', '01-52-54-00-00-00-02',
-                                                                    '52-54-00-00-00-01.ipxe']
+    removed = sorted(os.path.basename(p) for p in plan['remove'])
+    assert removed == ['01-52-54-00-00-00-01', '01-52-54-00-00-00-02', '52-54-00-00-00-01.ipxe']
     assert foreign.read_text() == 'DEFAULT by-hand\n' and hand_edited.exists()
 
 
