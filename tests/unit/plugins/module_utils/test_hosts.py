@@ -157,3 +157,12 @@ def test_corrupt_state_file_is_reported(disk):
         handle.write('{not json')
     with pytest.raises(_hosts.HostError, match='move it aside'):
         _hosts.load_state(disk.state)
+
+
+def test_hosts_validate_without_netaddr(monkeypatch):
+    """pxe_hosts runs on managed hosts, which may lack netaddr: validation must not need it."""
+    from ansible_collections.netboot.pxe.plugins.module_utils import _net
+    monkeypatch.setattr(_net, 'netaddr', None)
+    host = validate([{'mac': '5254.00AB.0C01', 'ip': '10.88.0.7', 'entry': 'debian'}])[0]
+    assert host['mac'] == '52:54:00:ab:0c:01'
+    assert _net.pxelinux_hexip('10.88.0.0/16') == '0A58'
