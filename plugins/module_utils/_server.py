@@ -92,6 +92,23 @@ def _hosts(prefix, dhcp_hosts, items, entries):
     return hosts
 
 
+def _chain_loaders(prefix, entries, defaults, hosts, loaders):
+    """A chain entry (iPXE script URL) can only be booted by iPXE; refuse it where PXELINUX or GRUB would get it."""
+    chains = set(entry['name'] for entry in entries if entry['kind'] == 'chain')
+    if not chains:
+        return
+    for name, entry_name in sorted(defaults.items()):
+        if entry_name in chains and loaders[name]['config'] != 'ipxe':
+            raise ServerError('%sdefault_entries: entry %r chains an iPXE script, but %s clients boot %s, which cannot; '
+                              'give %s another default entry or an iPXE loader in %sboot_loaders'
+                              % (prefix, entry_name, name, loaders[name]['kind'], name, prefix))
+    others = sorted(name for name, loader in loaders.items() if loader['config'] != 'ipxe')
+    for host in hosts:
+        if host['entry'] in chains and others:
+            raise ServerError('%shosts: %s entry %r chains an iPXE script, which the %s loader of %s cannot boot'
+                              % (prefix, host['mac'], host['entry'], loaders[others[0]]['kind'], ', '.join(others)))
+
+
 def plan(settings, prefix='server_'):
     """Validate the server settings and return the plan (plain data)."""
     settings = dict(settings or {})
@@ -128,6 +145,7 @@ def plan(settings, prefix='server_'):
     _entry_arches(prefix, entries, items, served_names)
     defaults = _defaults(prefix, entries, served_names, settings.get('default_entry') or None, settings.get('default_entries'))
     hosts = _hosts(prefix, dhcp['hosts'], settings.get('hosts') or [], entries)
+    _chain_loaders(prefix, entries, defaults, hosts, loaders)
     # iPXE scripts branch on ${platform}: pcbios for BIOS clients, efi for UEFI ones.
     ipxe = {'pcbios': defaults.get('bios'), 'efi': defaults.get('efi-x86_64') or defaults.get('http-x86_64')}
     grub = {}

@@ -84,3 +84,11 @@ def test_ipxe_host_script():
     text = render('server', 'host.ipxe.j2', variables(item=host))
     assert text.startswith('#!ipxe\n')
     assert 'kernel ${base}/entries/arm64/vmlinuz-arm64 initrd=initrd-arm64.gz console=ttyAMA0 || goto failed' in text
+
+
+def test_ipxe_script_chains_a_chain_entry():
+    entries = BASE['entries'] + [{'name': 'netboot.xyz', 'title': 'netboot.xyz', 'chain': 'https://boot.netboot.xyz/menu.ipxe'}]
+    plan = _server.plan(dict(BASE, boot_loaders={}, entries=entries, default_entry='netboot.xyz'))
+    text = render('server', 'boot.ipxe.j2', variables(__server_plan=plan, server_ipxe_chainload_bios_rom=False))
+    assert text.count('chain --autofree https://boot.netboot.xyz/menu.ipxe || goto failed') == 2
+    assert 'kernel ${base}/entries/netboot.xyz' not in text
