@@ -17,7 +17,7 @@ description:
     as a copy of another) and C(custom) entries. Every enabled entry is checked - lowercase name, known family,
     architecture names from the collection's table, one checksum source per file (a pinned C(sha256:)/C(sha512:)
     or a checksums file), served file names, the kernel parameters the family's installer needs - and errors name
-    the variable, for example C(images_enabled[2]: 'fedra' is not in the catalog (did you mean fedora-43-amd64?)).
+    the variable, for example C(images_enabled[2]) when a name is not in the catalog (with the closest name as a hint).
   - Relative C(src) and C(checksum_url) are joined onto the entry's mirror. Strings may use the placeholders
     C({mirror}), C({mirror_scheme}), C({mirror_host}), C({mirror_path}), C({name}), C({version}) and the entry's C(vars).
 options:
