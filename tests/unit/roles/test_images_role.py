@@ -160,4 +160,3 @@ def test_role_fetches_from_a_loopback_mirror(mirror, tmp_path):
     assert 'checksum mismatch' in result.stdout and 'left untouched' in result.stdout
     assert (images / 'debian-13-amd64' / 'linux').read_bytes() == kernel
     assert not [p for p in (images / 'debian-13-amd64').iterdir() if p.name.endswith('.part')]
-
