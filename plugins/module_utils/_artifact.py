@@ -44,31 +44,43 @@ def parse_checksum(spec):
     return algorithm, digest
 
 
-def checksum_from_file(text, name, algorithm='sha256'):
-    """Find ``name`` in a checksums text; return the hex digest.
+def _checksum_line(line, algorithm):
+    """(path, hex) of one checksums-file line in any of the supported forms, or None."""
+    hexdigits = _HEX[algorithm]
+    # GNU coreutils: "<hex>  <path>" or "<hex> *<path>".
+    match = re.match(r'^([0-9a-fA-F]{%d})\s+\*?(.+?)\s*$' % hexdigits, line)
+    if match:
+        return match.group(2), match.group(1)
+    # BSD style (Fedora's CHECKSUM files): "SHA256 (<path>) = <hex>".
+    match = re.match(r'^%s\s*\((.+)\)\s*=\s*([0-9a-fA-F]{%d})\s*$' % (algorithm.upper(), hexdigits), line.strip())
+    if match:
+        return match.group(1), match.group(2)
+    # .treeinfo [checksums] section (Fedora, RHEL, Rocky, AlmaLinux trees): "<path> = sha256:<hex>".
+    match = re.match(r'^([^=\s][^=]*?)\s*=\s*%s:([0-9a-fA-F]{%d})\s*$' % (algorithm, hexdigits), line.strip())
+    if match:
+        return match.group(1), match.group(2)
+    return None
 
-    Two line formats: GNU ``<hex>  [*]<path>`` (SHA256SUMS) and BSD ``SHA256 (<path>) = <hex>``
-    (Fedora's CHECKSUM files). A line matches when its path equals ``name`` or ends with
-    ``/name`` (Debian's SHA256SUMS list paths such as ``./netboot/debian-installer/amd64/linux``).
+
+def checksum_from_file(text, name, algorithm='sha256'):
+    """Find ``name`` in a checksums file; return the hex digest.
+
+    Understands ``sha256sum`` output (``<hex>  [*]<path>``, as in SHA256SUMS), the BSD form
+    ``SHA256 (<path>) = <hex>`` and the ``<path> = sha256:<hex>`` lines of a ``.treeinfo``.
+    A line matches when its path equals ``name`` or ends with ``/name`` (Debian's
+    SHA256SUMS list paths such as ``./netboot/debian-installer/amd64/linux``).
     """
     if algorithm not in ALGORITHMS:
         raise ArtifactError('checksum algorithm %r is not supported; use %s' % (algorithm, ' or '.join(ALGORITHMS)))
     wanted = name.lstrip('./')
     found = []
-    gnu = re.compile(r'^([0-9a-fA-F]{%d})\s+\*?(.+?)\s*$' % _HEX[algorithm])
-    bsd = re.compile(r'^%s \((.+)\) = ([0-9a-fA-F]{%d})\s*$' % (algorithm.upper(), _HEX[algorithm]))
     for line in text.splitlines():
-        match = gnu.match(line)
-        if match:
-            digest, path = match.group(1), match.group(2)
-        else:
-            match = bsd.match(line)
-            if not match:
-                continue
-            path, digest = match.group(1), match.group(2)
-        path = path.lstrip('./')
+        parsed = _checksum_line(line, algorithm)
+        if not parsed:
+            continue
+        path = parsed[0].lstrip('./')
         if path == wanted or path.endswith('/' + wanted):
-            found.append((path, digest.lower()))
+            found.append((path, parsed[1].lower()))
     exact = [digest for path, digest in found if path == wanted]
     if exact:
         return exact[0]

@@ -56,8 +56,9 @@ options:
     type: str
   checksum_url:
     description:
-      - URL or path of a checksums file listing O(src), in C(SHA256SUMS)/C(SHA512SUMS) format (C(<hex>  <path>) lines)
-        or BSD format (C(SHA256 <path> = <hex>) lines, with the path in parentheses, as in Fedora's C(CHECKSUM) files).
+      - URL or path of a checksums file listing O(src) - C(sha256sum) output (C(SHA256SUMS), C(SHA512SUMS)),
+        BSD-style C(SHA256 (file) = hex) lines (Fedora's C(CHECKSUM)) or a C(.treeinfo) C([checksums]) section
+        (C(images/pxeboot/vmlinuz = sha256:hex), Fedora, Rocky Linux and AlmaLinux trees).
       - The algorithm is sha512 when the file's name contains C(512), otherwise sha256.
       - A relative value is resolved against O(base_url).
     type: str

@@ -65,6 +65,25 @@ def test_checksum_from_file():
         _artifact.checksum_from_file(SUMS, 'vmlinuz')
 
 
+TREEINFO = """[checksums]
+images/boot.iso = sha256:%s
+images/pxeboot/initrd.img = sha256:%s
+images/pxeboot/vmlinuz = sha256:%s
+
+[general]
+arch = x86_64
+""" % ('a' * 64, 'b' * 64, 'c' * 64)
+
+
+def test_checksum_from_treeinfo_and_bsd_lines():
+    assert _artifact.checksum_from_file(TREEINFO, 'images/pxeboot/vmlinuz') == 'c' * 64
+    assert _artifact.checksum_from_file(TREEINFO, 'initrd.img') == 'b' * 64
+    with pytest.raises(_artifact.ArtifactError, match='not listed'):
+        _artifact.checksum_from_file(TREEINFO, 'vmlinuz', 'sha512')
+    bsd = '# Fedora-Server-43-x86_64\nSHA256 (Fedora-Server-netinst-x86_64-43-1.6.iso) = %s\n' % ('D' * 64)
+    assert _artifact.checksum_from_file(bsd, 'Fedora-Server-netinst-x86_64-43-1.6.iso') == 'd' * 64
+
+
 @pytest.mark.parametrize('name', ['/etc/passwd', '../x', 'a/../../b', 'a\\b', ''])
 def test_safe_member_refuses_traversal(name):
     with pytest.raises(_artifact.ArtifactError):

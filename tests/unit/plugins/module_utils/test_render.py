@@ -178,10 +178,10 @@ def test_host_entry_missing_for_an_architecture_says_so():
 
 
 def test_chain_entries_are_ipxe_only():
-    plan_site = site()
-    plan_site['entries'] = plan_site['entries'] + [dict(plan_site['entries'][0], name='nbxyz', title='netboot.xyz',
-                                                        chain='https://boot.netboot.xyz/menu.ipxe')]
-    plan_site['menu'] = dict(plan_site['menu'], items=plan_site['menu']['items'] + [{'type': 'entry', 'name': 'nbxyz', 'title': None, 'key': None}])
-    assert 'chain --autofree https://boot.netboot.xyz/menu.ipxe || goto failed' in _render.ipxe(plan_site)
-    plan_site['configs'] = {'bios': 'pxelinux', 'efi-x86_64': 'grub', 'efi-arm64': 'grub'}
-    assert 'nbxyz' not in _render.pxelinux(plan_site) and 'nbxyz' not in _render.grub(plan_site)
+    chain = {'name': 'nbxyz', 'title': 'netboot.xyz', 'chain': 'https://boot.netboot.xyz/menu.ipxe'}
+    items = MENU['items'] + ['nbxyz']
+    text = _render.ipxe(site(entries=ENTRIES + [chain], menu=dict(MENU, items=items)))
+    assert 'chain --autofree https://boot.netboot.xyz/menu.ipxe || goto failed' in text
+    assert 'item entry-nbxyz netboot.xyz' in text
+    mixed = site(entries=ENTRIES + [chain], menu=dict(MENU, items=items), boot_loaders=IPXE_BIOS_PXELINUX)
+    assert 'nbxyz' not in _render.pxelinux(mixed) and 'nbxyz' not in _render.grub(mixed)
