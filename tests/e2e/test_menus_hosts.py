@@ -70,8 +70,8 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
     assert MENU_SEEN[loader] in other_log, 'the menu was never drawn:\n' + other_log[-3000:]
     assert MENU_SEEN[loader] not in host_log, 'the assigned host saw the menu:\n' + host_log[-3000:]
 
-    # The assignment goes: the host is back on the menu; dnsmasq was not restarted.
-    pxe_server.apply(pxe_server.variables(default_token, server_menu=MENU, **overrides))
+    # The assignment goes (the entry stays in the menu): the host is back on the menu; dnsmasq was not restarted.
+    pxe_server.apply(dict(variables, server_hosts=[]))
     assert dnsmasq_pid(pxe_server) == pid
     assert '52-54-00-e2-20-01' not in host_files(pxe_server)
     again = record_boot('%s: assignment removed -> menu (%s)' % (firmware, loader),
