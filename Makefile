@@ -27,8 +27,8 @@ help:
 
 ## The two commands -----------------------------------------------------------
 
-# make demo PATHS=bios,bios-undionly,uefi  (default: bios,uefi)
-PATHS ?= bios,uefi
+# make demo PATHS=bios,bios-undionly,uefi  (default: bios,uefi,menu,host)
+PATHS ?= bios,uefi,menu,host
 # The demo runs from a collection tree of its own, so other make targets can rebuild theirs meanwhile.
 demo: deps lab-deps
 	tools/collection-tree.sh $(BUILD)/demo-collections >/dev/null

@@ -55,7 +55,17 @@ PATHS = collections.OrderedDict([
     ('relay-bios', ('bios', 'rtap0', '52:54:00:de:00:0c', 'SeaBIOS on 10.78.0.0/24 behind a DHCP relay',
                     {'server_relay_networks': [REMOTE]}, 'relay')),
 ])
-DEFAULT_PATHS = ['bios', 'uefi']
+# The menu paths sit at the menu until its timeout (no one presses a key) and then boot its default.
+DEMO_MENU = {'title': 'netboot.pxe demo menu', 'timeout': 3,
+             'items': ['e2e', {'text': 'Tools'}, {'menu': 'More', 'items': ['e2e-other']}, 'local']}
+PATHS.update([
+    ('menu', ('bios', 'tap0', '52:54:00:de:00:0d', 'SeaBIOS iPXE: boot.ipxe menu, default after 3 s', {'server_menu': DEMO_MENU}, 'menu')),
+    ('menu-grub', ('uefi', 'tap1', '52:54:00:de:00:0e', 'OVMF -> grubnetx64.efi: grub.cfg menu, default after 3 s',
+                   {'server_menu': DEMO_MENU, 'server_boot_loaders': {'efi-x86_64': 'grub'}}, 'menu')),
+    ('host', ('bios', 'tap2', '52:54:00:de:00:0f', 'SeaBIOS iPXE: a per-host assignment (pxe_hosts) beside the menu',
+              {'server_menu': DEMO_MENU}, 'host')),
+])
+DEFAULT_PATHS = ['bios', 'uefi', 'menu', 'host']
 
 
 def main(argv=None):
@@ -88,6 +98,15 @@ def main(argv=None):
             token = secrets.token_hex(6)
             started = time.monotonic()
             variables = pxe.variables(token, **extra)
+            if needs in ('menu', 'host'):
+                # The path's token goes to the entry this client must end up in: the menu default, or its own.
+                other = secrets.token_hex(6)
+                variables = pxe.variables(other if needs == 'host' else token, host_tokens={mac: token if needs == 'host' else other}, **extra)
+                if needs == 'menu':
+                    variables['server_hosts'] = []
+                variables['server_entries'][1]['name'] = 'e2e-other'
+                for host in variables['server_hosts']:
+                    host['entry'] = 'e2e-other'
             if needs == 'arm64':
                 assets.ensure_host_packages(arm64=True)
                 variables['server_entries'].append(dict(
