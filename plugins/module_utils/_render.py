@@ -191,8 +191,10 @@ def ipxe(site, host=None):
                       'iseq ${platform} pcbios || goto netboot_host',
                       'iseq ${net0/chip} undionly || chain %s || goto failed' % site['bios_chainload']]
         lines += [':netboot_host',
-                  '# A host with an assignment of its own has a script named after its MAC.',
-                  'chain --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_menu']
+                  '# A host with an assignment of its own has a script named after its MAC. --replace: that',
+                  '# script takes this one\'s place, so when it fails (say local boot finds no disk) it returns',
+                  '# to the firmware instead of falling through to the menu and its default entry.',
+                  'chain --replace --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_menu']
     lines.append(':netboot_menu')
     if 'pcbios' in groups:
         lines.append('iseq ${platform} pcbios && goto menu-pcbios || goto netboot_by_arch')

@@ -165,6 +165,12 @@ def test_host_extra_cmdline_is_appended_in_every_rendering():
     assert "'hostname=web01'" in _render.grub(site(boot_loaders=IPXE_BIOS_PXELINUX), extra)
 
 
+def test_a_failing_host_script_never_falls_back_to_the_menu():
+    # Found on real firmware: without --replace, a host set to local boot whose disk fails returned
+    # to boot.ipxe and booted the menu default (an installer, say).
+    assert 'chain --replace --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_menu' in _render.ipxe(site())
+
+
 def test_host_file_does_not_chain_itself():
     text = _render.ipxe(site(), host(entry='rescue'))
     assert 'hosts/${net0/mac:hexhyp}.ipxe' not in text
