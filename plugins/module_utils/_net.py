@@ -25,6 +25,12 @@ _MAC_SHAPE = re.compile(
     r'|[0-9a-f]{12})$',                                            # bare hex
     re.IGNORECASE,
 )
+# The common spellings, two hex digits per octet with colons or dashes: normalized without netaddr
+# (what netaddr returns for them), which matters for thousands of hosts.
+_MAC_PAIRS = re.compile(r'[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}', re.IGNORECASE)
+# Dotted-quad IPv4 without leading zeros: every such string is one inet_pton (and so netaddr) takes.
+_OCTET = r'(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+_IPV4_PLAIN = re.compile(r'%s\.%s\.%s\.%s' % ((_OCTET,) * 4))
 
 
 class AddressError(ValueError):
@@ -48,6 +54,8 @@ def normalize_mac(value):
         raise AddressError('MAC address must be a string such as "aa:bb:cc:dd:ee:ff", got %s %r'
                            % (type(value).__name__, value))
     text = value.strip()
+    if _MAC_PAIRS.fullmatch(text):
+        return text.replace('-', ':').lower()
     eui = None
     if _MAC_SHAPE.match(text):
         try:
@@ -183,6 +191,22 @@ def dhcp_pool(network, start=None, end=None, offset=10, size=None):
         'end': str(netaddr.IPAddress(hi)),
         'size': hi - lo + 1,
     }
+
+
+def ipv4_int(value, what='address'):
+    """The integer of an IPv4 address string (strict, as ``pxelinux_hexip`` parses it); AddressError otherwise."""
+    if isinstance(value, str):
+        text = value.strip()
+        if _IPV4_PLAIN.fullmatch(text):
+            first, second, third, fourth = text.split('.')
+            return (int(first) << 24) | (int(second) << 16) | (int(third) << 8) | int(fourth)
+    _require_netaddr()
+    return int(_ipv4_address(value, what))
+
+
+def ipv4_ranges(networks):
+    """[(first, last)] address integers of IPv4 networks in CIDR form: many ``ip_in_network`` checks, parsed once."""
+    return [(int(net.first), int(net.last)) for net in (_ipv4_network(network, 'network') for network in networks)]
 
 
 def ip_in_network(address, network):
