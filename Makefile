@@ -8,7 +8,7 @@ TREE_ROOT := $(BUILD)/collections
 TREE      := $(TREE_ROOT)/ansible_collections/netboot/pxe
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
-APT_TEST  := git shellcheck ca-certificates
+APT_TEST  := git shellcheck ca-certificates gpg gpg-agent gpgv xorriso genisoimage
 # The lab: systemd containers (podman), PXE clients (QEMU + firmware), probes.
 APT_LAB   := podman runc debootstrap iptables iproute2 openssh-client qemu-system-x86 ovmf ipxe-qemu \
              busybox-static dnsmasq-base qemu-system-arm qemu-efi-aarch64

@@ -29,9 +29,14 @@ options:
         description: Human-readable title.
         type: str
       kernel:
-        description: Path of the kernel file.
+        description: Path of the kernel file (required unless O(_input[].chain) is given).
         type: str
-        required: true
+      chain:
+        description:
+          - URL (C(http://) or C(https://)) of an iPXE script to chain instead of booting a kernel, such as
+            C(https://boot.netboot.xyz/menu.ipxe). Such an entry has no kernel, initrd or cmdline and is
+            returned with C(kind=chain); only iPXE can boot it.
+        type: str
       initrd:
         description: Path(s) of initrd files.
         type: raw
@@ -68,7 +73,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: The entries with C(name), C(title), C(kernel), C(initrds), C(cmdline), C(dir), C(kernel_src), C(initrd_srcs), C(remote_src).
+  description:
+    - The entries with C(name), C(kind) (C(kernel) or C(chain)), C(title), C(kernel), C(initrds), C(cmdline), C(chain), C(dir),
+      C(kernel_src), C(initrd_srcs), C(remote_src).
   type: list
   elements: dict
 '''

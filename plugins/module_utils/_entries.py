@@ -17,7 +17,8 @@ from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr
 
 _NAME = re.compile(r'^[a-z0-9][a-z0-9_.-]{0,62}$')
 _FILE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
-_KEYS = {'name', 'title', 'kernel', 'initrd', 'cmdline', 'remote_src', 'architectures'}
+_KEYS = {'name', 'title', 'kernel', 'initrd', 'cmdline', 'remote_src', 'architectures', 'chain'}
+_CHAIN_URL = re.compile(r'^https?://[^/\s]+(/\S*)?$')
 
 
 class EntryError(ValueError):
@@ -44,12 +45,25 @@ def _cmdline(where, value):
         raise EntryError('%s: %s' % (where, exc))
 
 
+def _chain_url(where, url):
+    if not isinstance(url, str) or not _CHAIN_URL.match(url):
+        raise EntryError('%s must be an http:// or https:// URL of an iPXE script, got %r' % (where, url))
+    try:
+        return _bootstr.ipxe_escape(url, single=True)
+    except _bootstr.BootStringError as exc:
+        raise EntryError('%s: %s' % (where, exc))
+
+
 def entries(items, default=None, var='server_entries', default_var='server_default_entry'):
     """Validate boot entries and return them with served file names and a rendered command line.
 
     Each item: name, title, kernel (path), initrd (path or list), cmdline (str, dict or list),
     remote_src (bool), architectures (list of arch names, unchecked here). ``default`` must name
     one of them when given.
+
+    An entry with ``chain`` (an http/https URL of an iPXE script, such as netboot.xyz's menu) has no
+    kernel, initrd or cmdline: iPXE chains to the URL. Its ``kind`` is ``chain``, its ``kernel`` and
+    ``kernel_src`` are empty and it has no initrds; every other entry's ``kind`` is ``kernel``.
     """
     if items is None:
         items = []
@@ -69,6 +83,28 @@ def entries(items, default=None, var='server_entries', default_var='server_defau
         if name in names:
             raise EntryError('%s.name %r is used by another entry' % (where, name))
         names.add(name)
+        title = item.get('title') or name
+        if not isinstance(title, str):
+            raise EntryError('%s.title must be a string, got %r' % (where, title))
+        if item.get('chain') is not None:
+            extra = sorted(key for key in ('kernel', 'initrd', 'cmdline') if item.get(key) not in (None, '', []))
+            if extra:
+                raise EntryError('%s: a chain entry has no %s (iPXE chains to the script at %s.chain)'
+                                 % (where, ', '.join(extra), where))
+            result.append({
+                'name': name,
+                'kind': 'chain',
+                'title': _cmdline('%s.title' % where, title),
+                'chain': _chain_url('%s.chain' % where, item.get('chain')),
+                'kernel_src': '',
+                'kernel': '',
+                'initrd_srcs': [],
+                'initrds': [],
+                'cmdline': '',
+                'remote_src': bool(item.get('remote_src', False)),
+                'dir': 'entries/%s' % name,
+            })
+            continue
         kernel = item.get('kernel')
         kernel_file = _file_name('%s.kernel' % where, kernel)
         initrds = item.get('initrd') or []
@@ -78,12 +114,11 @@ def entries(items, default=None, var='server_entries', default_var='server_defau
         served = [kernel_file] + initrd_files
         if len(set(served)) != len(served):
             raise EntryError('%s: kernel and initrd files must have different file names, got %s' % (where, ', '.join(served)))
-        title = item.get('title') or name
-        if not isinstance(title, str):
-            raise EntryError('%s.title must be a string, got %r' % (where, title))
         result.append({
             'name': name,
+            'kind': 'kernel',
             'title': _cmdline('%s.title' % where, title),
+            'chain': '',
             'kernel_src': kernel,
             'kernel': kernel_file,
             'initrd_srcs': list(initrds),

@@ -49,6 +49,8 @@ def validate(hosts, site, var='hosts'):
     if not isinstance(hosts, (list, tuple)):
         raise HostError('%s must be a list of hosts ({mac, ip, hostname, entry, ...}), got %r' % (var, hosts))
     names = set(entry['name'] for entry in site['entries'])
+    chains = set(entry['name'] for entry in site['entries'] if entry.get('chain'))
+    not_ipxe = sorted(arch for arch, config in site['configs'].items() if config != 'ipxe')
     networks = site.get('networks') or []
     ranges = _net.ipv4_ranges(networks)
     result, macs, ips, hostnames = [], {}, {}, {}
@@ -91,6 +93,9 @@ def validate(hosts, site, var='hosts'):
         if entry is not None and entry != _menu.LOCAL and entry not in names:
             raise HostError('%s: entry %r is not the name of an entry (names: %s, or local)'
                             % (where, entry, ', '.join(sorted(names)) or 'none'))
+        if entry in chains and not_ipxe:
+            raise HostError('%s: entry %r chains an iPXE script, which the loaders of %s cannot boot; give the host another entry'
+                            % (where, entry, ', '.join(not_ipxe)))
         menu = host.get('menu', False)
         if not isinstance(menu, bool):
             raise HostError('%s: menu must be true or false, got %r' % (where, menu))

@@ -3,12 +3,15 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Address helpers for PXE configuration: MAC spellings, pxelinux names, DHCP pools.
 
-Parsing is netaddr's; this module only adds the strictness and the error
-messages a PXE server needs. Private to the collection.
+MAC spellings, single addresses and membership use only the standard library,
+because modules (pxe_hosts) run them on managed hosts that may lack netaddr;
+pool arithmetic uses netaddr on the controller. This module adds the strictness
+and the error messages a PXE server needs. Private to the collection.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 try:
@@ -25,12 +28,6 @@ _MAC_SHAPE = re.compile(
     r'|[0-9a-f]{12})$',                                            # bare hex
     re.IGNORECASE,
 )
-# The common spellings, two hex digits per octet with colons or dashes: normalized without netaddr
-# (what netaddr returns for them), which matters for thousands of hosts.
-_MAC_PAIRS = re.compile(r'[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}', re.IGNORECASE)
-# Dotted-quad IPv4 without leading zeros: every such string is one inet_pton (and so netaddr) takes.
-_OCTET = r'(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
-_IPV4_PLAIN = re.compile(r'%s\.%s\.%s\.%s' % ((_OCTET,) * 4))
 
 
 class AddressError(ValueError):
@@ -49,24 +46,20 @@ def normalize_mac(value):
     Accepts colons, dashes, Cisco dots and bare hex, in any case. Integers,
     EUI-64 identifiers and anything else raise AddressError naming the value.
     """
-    _require_netaddr()
     if not isinstance(value, str):
         raise AddressError('MAC address must be a string such as "aa:bb:cc:dd:ee:ff", got %s %r'
                            % (type(value).__name__, value))
-    text = value.strip()
-    if _MAC_PAIRS.fullmatch(text):
-        return text.replace('-', ':').lower()
-    eui = None
-    if _MAC_SHAPE.match(text):
-        try:
-            eui = netaddr.EUI(text)
-        except (netaddr.AddrFormatError, TypeError, ValueError):
-            pass
-    if eui is None or eui.version != 48:
+    text = value.strip().lower()
+    match = _MAC_SHAPE.match(text)
+    if not match:
         raise AddressError('invalid MAC address %r: expected six octets such as "aa:bb:cc:dd:ee:ff", '
                            '"AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff" or "aabbccddeeff"' % (value,))
-    eui.dialect = netaddr.mac_unix_expanded
-    return str(eui).lower()
+    if match.group(1):
+        octets = [part.rjust(2, '0') for part in text.split(match.group(1))]
+    else:
+        digits = text.replace('.', '')
+        octets = [digits[i:i + 2] for i in range(0, 12, 2)]
+    return ':'.join(octets)
 
 
 def pxelinux_mac(value, hwtype=1):
@@ -86,20 +79,19 @@ def pxelinux_hexip(value):
     shorter name pxelinux also tries (``192.168.1.0/24`` -> ``C0A801``), which
     matches every host of that network.
     """
-    _require_netaddr()
     if not isinstance(value, str):
         raise AddressError('IPv4 address must be a string such as "192.168.1.10", got %s %r'
                            % (type(value).__name__, value))
     text = value.strip()
     try:
         if '/' in text:
-            net = netaddr.IPNetwork(text, version=4)
+            net = ipaddress.IPv4Interface(text).network
             if net.prefixlen % 4:
                 raise AddressError('pxelinux names can only match networks whose prefix length is a '
                                    'multiple of 4; %r has /%d' % (value, net.prefixlen))
-            return ('%08X' % int(net.network))[:net.prefixlen // 4]
-        addr = netaddr.IPAddress(text, version=4)
-    except (netaddr.AddrFormatError, ValueError, TypeError) as exc:
+            return ('%08X' % int(net.network_address))[:net.prefixlen // 4]
+        addr = ipaddress.IPv4Address(text)
+    except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError) as exc:
         if isinstance(exc, AddressError):
             raise
         raise AddressError('invalid IPv4 address %r for a pxelinux hex name (expected e.g. "192.168.1.10")'
@@ -193,23 +185,45 @@ def dhcp_pool(network, start=None, end=None, offset=10, size=None):
     }
 
 
-def ipv4_int(value, what='address'):
-    """The integer of an IPv4 address string (strict, as ``pxelinux_hexip`` parses it); AddressError otherwise."""
-    if isinstance(value, str):
-        text = value.strip()
-        if _IPV4_PLAIN.fullmatch(text):
-            first, second, third, fourth = text.split('.')
-            return (int(first) << 24) | (int(second) << 16) | (int(third) << 8) | int(fourth)
-    _require_netaddr()
-    return int(_ipv4_address(value, what))
+def ipv4_int(value):
+    """The integer of an IPv4 address string (standard library only); AddressError otherwise."""
+    if not isinstance(value, str):
+        raise AddressError('address must be an IPv4 address string, got %s %r' % (type(value).__name__, value))
+    try:
+        return int(ipaddress.IPv4Address(value.strip()))
+    except (ipaddress.AddressValueError, ValueError):
+        raise AddressError('address %r is not an IPv4 address' % (value,))
 
 
 def ipv4_ranges(networks):
-    """[(first, last)] address integers of IPv4 networks in CIDR form: many ``ip_in_network`` checks, parsed once."""
-    return [(int(net.first), int(net.last)) for net in (_ipv4_network(network, 'network') for network in networks)]
+    """[(first, last)] address integers of IPv4 networks in CIDR form (host bits allowed), parsed once
+    for many membership checks; the same networks ``ip_in_network`` takes."""
+    ranges = []
+    for network in networks:
+        try:
+            net = ipaddress.ip_interface(network.strip()).network if isinstance(network, str) else None
+        except ValueError:
+            net = None
+        if net is None or net.version != 4:
+            raise AddressError('network %r is not an IPv4 network in CIDR form (expected e.g. "192.168.50.0/24")' % (network,))
+        ranges.append((int(net.network_address), int(net.broadcast_address)))
+    return ranges
 
 
 def ip_in_network(address, network):
-    """True when the IPv4 ``address`` lies inside ``network`` (CIDR)."""
-    net = _ipv4_network(network, 'network')
-    return _ipv4_address(address, 'address') in net
+    """True when the IPv4 ``address`` lies inside ``network`` (CIDR; host bits allowed)."""
+    try:
+        net = ipaddress.ip_interface(network.strip()).network if isinstance(network, str) else None
+    except ValueError:
+        net = None
+    if net is None:
+        raise AddressError('network %r is not a network in CIDR form (expected e.g. "192.168.50.0/24")' % (network,))
+    if net.version != 4:
+        raise AddressError('network %r is IPv6; DHCP pools are computed for IPv4 networks only' % (network,))
+    try:
+        addr = ipaddress.IPv4Address(address.strip() if isinstance(address, str) else address)
+    except (ipaddress.AddressValueError, ValueError):
+        raise AddressError('address %r is not an IPv4 address' % (address,))
+    if not isinstance(address, str):
+        raise AddressError('address must be an IPv4 address string, got %s %r' % (type(address).__name__, address))
+    return addr in net

@@ -96,6 +96,16 @@ def site(plan_data, settings):
     }
 
 
+def _chain_loaders(prefix, entries, defaults, loaders):
+    """A chain entry (iPXE script URL) can only be booted by iPXE; refuse it as the default where PXELINUX or GRUB would get it."""
+    chains = set(entry['name'] for entry in entries if entry['kind'] == 'chain')
+    for name, entry_name in sorted(defaults.items()):
+        if entry_name in chains and loaders[name]['config'] != 'ipxe':
+            raise ServerError('%sdefault_entries: entry %r chains an iPXE script, but %s clients boot %s, which cannot; '
+                              'give %s another default entry or an iPXE loader in %sboot_loaders'
+                              % (prefix, entry_name, name, loaders[name]['kind'], name, prefix))
+
+
 def plan(settings, prefix='server_'):
     """Validate the server settings and return the plan (plain data)."""
     settings = dict(settings or {})
@@ -132,6 +142,7 @@ def plan(settings, prefix='server_'):
     served_names = [arch['name'] for arch in dhcp['architectures']]
     _entry_arches(prefix, entries, items, served_names)
     defaults = _defaults(prefix, entries, served_names, settings.get('default_entry') or None, settings.get('default_entries'))
+    _chain_loaders(prefix, entries, defaults, loaders)
     try:
         menu = _menu.validate(settings.get('menu'), [entry['name'] for entry in entries], var=prefix + 'menu')
     except _menu.MenuError as exc:

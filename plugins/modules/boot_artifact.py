@@ -12,11 +12,19 @@ version_added: 0.1.0
 short_description: Fetch a kernel, initrd or image into the boot root, verified and replaced atomically
 description:
   - Downloads O(src) (http, https or file URL, or a path on the managed host) or takes one member out of it when
-    it is a C(.deb) or tar archive, verifies it against a pinned checksum or a C(SHA256SUMS)-style checksums file,
-    and only then moves it over O(dest) with a rename, so clients never see a half-written or unverified file.
-  - A wrong checksum fails the task and leaves the previous O(dest) untouched.
+    it is a C(.deb), a tar archive or an ISO9660 image, verifies it against a pinned checksum or a C(SHA256SUMS)-style
+    checksums file, and only then moves it over O(dest) with a rename, so clients never see a half-written or unverified file.
+  - The checksums file itself can be verified with OpenPGP (O(gpg_keyring) or O(gpg_key)) - a detached signature
+    (O(checksum_signature_url)), an inline-signed (clearsigned) checksums file, or a signed Debian C(Release)/C(InRelease)
+    file that lists the checksums file's SHA256 (O(checksum_release_url)). The signature is checked with C(gpgv) against
+    the given keys only, in a temporary directory; no keyring on the managed host is read or changed.
+  - A wrong checksum or signature fails the task and leaves the previous O(dest) untouched.
   - Idempotent - when O(dest) already has the expected checksum nothing is downloaded.
-  - Archive members are looked up by path; absolute paths, C(..) and links are refused.
+  - Archive members are looked up by path; C(..) and links are refused, and so are absolute paths in C(.deb) and tar
+    archives (in an ISO image a leading C(/) is the image root).
+  - ISO images are read by a small built-in ISO9660 reader (no external tools) that uses Rock Ridge names when the
+    image has them, else Joliet names, else the plain ISO9660 names, which are matched case-insensitively and without
+    the C(;1) version suffix (C(INSTALL/VMLINUZ.;1) is found as C(install/vmlinuz)).
 extends_documentation_fragment:
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
@@ -35,7 +43,9 @@ options:
     type: str
     required: true
   base_url:
-    description: Base URL (or directory) that a relative O(src) and O(checksum_url) are resolved against.
+    description:
+      - Base URL (or directory) that a relative O(src), O(checksum_url), O(checksum_signature_url) and O(checksum_release_url)
+        are resolved against.
     type: str
   dest:
     description: Where the file goes. Its directory must exist.
@@ -46,19 +56,63 @@ options:
     type: str
   checksum_url:
     description:
-      - URL or path of a checksums file (C(SHA256SUMS) or C(SHA512SUMS) format) listing O(src).
+      - URL or path of a checksums file listing O(src) - C(sha256sum) output (C(SHA256SUMS), C(SHA512SUMS)),
+        BSD-style C(SHA256 (file) = hex) lines (Fedora's C(CHECKSUM)) or a C(.treeinfo) C([checksums]) section
+        (C(images/pxeboot/vmlinuz = sha256:hex), Fedora, Rocky Linux and AlmaLinux trees).
       - The algorithm is sha512 when the file's name contains C(512), otherwise sha256.
+      - A relative value is resolved against O(base_url).
     type: str
   checksum_name:
     description: Name of O(src) in the checksums file; default is the last component of O(src).
     type: str
+  checksum_signature_url:
+    description:
+      - URL or path of a detached OpenPGP signature (armored or binary) of the checksums file, for example Debian's
+        C(SHA256SUMS.sign) or Ubuntu's C(SHA256SUMS.gpg); with O(checksum_release_url), the detached signature of
+        the C(Release) file (C(Release.gpg)).
+      - Without it, and with O(gpg_keyring) or O(gpg_key), the checksums file (or the O(checksum_release_url) file)
+        must be inline-signed (clearsigned, like Debian's C(InRelease)); only the signed text is used.
+      - A relative value is resolved against O(base_url). Needs O(gpg_keyring) or O(gpg_key).
+    type: str
+  checksum_release_url:
+    description:
+      - URL or path of a signed Debian C(InRelease) (clearsigned) or C(Release) file (with O(checksum_signature_url)
+        pointing to its C(Release.gpg)) whose C(SHA256) (or C(SHA512)) field lists the checksums file O(checksum_url).
+      - The chain is then signature -> C(Release) -> checksums file -> O(src); the checksums file needs no signature
+        of its own. A C(Release) file whose C(Valid-Until) date has passed is refused.
+      - A relative value is resolved against O(base_url). Needs O(gpg_keyring) or O(gpg_key).
+    type: str
+  checksum_release_name:
+    description:
+      - Path of the checksums file as the C(Release) file lists it, for example C(main/installer-amd64/current/images/SHA256SUMS).
+      - Default is O(checksum_url) relative to the directory of O(checksum_release_url).
+    type: str
+  gpg_keyring:
+    description:
+      - Path on the managed host of the OpenPGP public key(s) the signature must come from - a binary keyring
+        (C(.gpg), for example C(/usr/share/keyrings/debian-archive-keyring.gpg)) or an armored key file (C(.asc)).
+      - With it the checksums file must be signed (see O(checksum_signature_url) and O(checksum_release_url)); a bad
+        signature, one made by a key that is not in this keyring, or a missing signature fails the task before
+        anything is downloaded or written.
+      - Needs the C(gpgv) binary on the managed host (Debian package C(gpgv)).
+    type: path
+  gpg_key:
+    description:
+      - Like O(gpg_keyring), but the armored public key(s) themselves (C(-----BEGIN PGP PUBLIC KEY BLOCK-----) ...),
+        for example from a C(lookup('file', ...)) on the controller.
+    type: str
   member:
-    description: Path of the file to take out of the archive O(src) (for example C(./boot/vmlinuz-6.1.0-13-amd64)).
+    description:
+      - Path of the file to take out of the archive O(src) (for example C(./boot/vmlinuz-6.1.0-13-amd64) in a C(.deb),
+        or C(install.amd/vmlinuz) or C(/casper/vmlinuz) in an ISO image).
     type: str
   archive_format:
-    description: Archive type of O(src) when O(member) is given.
+    description:
+      - Archive type of O(src) when O(member) is given.
+      - V(auto) recognises a C(.deb) and an ISO9660 image by their contents and takes anything else for a tar archive
+        (optionally gzip, bzip2 or xz compressed).
     type: str
-    choices: [auto, deb, tar]
+    choices: [auto, deb, tar, iso]
     default: auto
   member_checksum:
     description:
@@ -92,6 +146,35 @@ EXAMPLES = r'''
     checksum: sha256:0000000000000000000000000000000000000000000000000000000000000000
     member: ./boot/vmlinuz-6.1.0-13-amd64
     dest: /srv/netboot/entries/rescue/vmlinuz
+
+- name: Installer kernel whose SHA256SUMS is checked through Debian's signed InRelease
+  netboot.pxe.boot_artifact:
+    base_url: http://deb.debian.org/debian/dists/bookworm
+    src: main/installer-amd64/current/images/netboot/debian-installer/amd64/linux
+    checksum_url: main/installer-amd64/current/images/SHA256SUMS
+    checksum_name: ./netboot/debian-installer/amd64/linux
+    checksum_release_url: InRelease
+    gpg_keyring: /usr/share/keyrings/debian-archive-keyring.gpg
+    dest: /srv/netboot/entries/debian/linux
+
+- name: Kernel out of a Debian netinst ISO, its SHA256SUMS signed by the Debian CD key (detached)
+  netboot.pxe.boot_artifact:
+    base_url: https://cdimage.debian.org/debian-cd/current/amd64/iso-cd
+    src: debian-12.8.0-amd64-netinst.iso
+    checksum_url: SHA256SUMS
+    checksum_signature_url: SHA256SUMS.sign
+    gpg_key: "{{ lookup('ansible.builtin.file', 'debian-cd-signing-key.asc') }}"
+    member: install.amd/vmlinuz
+    member_checksum: sha256:0000000000000000000000000000000000000000000000000000000000000000
+    dest: /srv/netboot/entries/debian-iso/vmlinuz
+
+- name: Ubuntu live kernel from an ISO on the managed host
+  netboot.pxe.boot_artifact:
+    src: /srv/iso/ubuntu-24.04.1-live-server-amd64.iso
+    checksum: sha256:0000000000000000000000000000000000000000000000000000000000000000
+    archive_format: iso
+    member: /casper/vmlinuz
+    dest: /srv/netboot/entries/ubuntu/vmlinuz
 '''
 
 RETURN = r'''
@@ -115,8 +198,15 @@ downloaded:
   description: Whether O(src) was fetched.
   returned: success
   type: bool
+signed_by:
+  description: Fingerprints of the keys whose good signatures verified the checksums file (or the C(Release) file).
+  returned: when O(gpg_keyring) or O(gpg_key) is given
+  type: list
+  elements: str
+  sample: [4D64FEC119C2029067D6E791F8D2585B8783D481]
 '''
 
+import hashlib
 import os
 import urllib.parse
 
@@ -133,38 +223,148 @@ def resolve(location, base_url):
     return base_url.rstrip('/') + '/' + location.lstrip('/')
 
 
-def open_source(module, location):
-    """A readable binary stream for a URL or a local path; fails the module with the reason."""
+_SMALL_FILE_LIMIT = 16 * 1024 * 1024
+
+
+def open_source(module, location, option=None):
+    """A readable binary stream for a URL or a local path; fails the module with the reason (and the option)."""
+    prefix = '%s: ' % option if option else ''
     scheme = urllib.parse.urlparse(location).scheme
     if not scheme:
         try:
             return open(location, 'rb')  # pylint: disable=consider-using-with
         except OSError as exc:
-            module.fail_json(msg='cannot read %s: %s' % (location, exc), src=location)
+            module.fail_json(msg='%scannot read %s: %s' % (prefix, location, exc), src=location)
     if scheme not in ('http', 'https', 'file'):
-        module.fail_json(msg='unsupported URL scheme %r in %s (use http, https or file)' % (scheme, location), src=location)
+        module.fail_json(msg='%sunsupported URL scheme %r in %s (use http, https or file)' % (prefix, scheme, location), src=location)
     response, info = fetch_url(module, location, timeout=module.params['timeout'])
     if response is None or info.get('status', 200) >= 400:
-        module.fail_json(msg='cannot fetch %s: %s %s' % (location, info.get('status'), info.get('msg')), src=location)
+        module.fail_json(msg='%scannot fetch %s: %s %s' % (prefix, location, info.get('status'), info.get('msg')), src=location)
     return response
 
 
-def expected_checksum(module, src):
-    params = module.params
+def read_small(module, location, option):
+    """The whole content of a checksums, Release or signature file (at most 16 MiB)."""
+    stream = open_source(module, location, option)
     try:
-        if params['checksum']:
-            return _artifact.parse_checksum(params['checksum'])
-        url = resolve(params['checksum_url'], params['base_url'])
-        algorithm = 'sha512' if '512' in os.path.basename(urllib.parse.urlparse(url).path) else 'sha256'
-        stream = open_source(module, url)
+        data = stream.read(_SMALL_FILE_LIMIT + 1)
+    finally:
+        stream.close()
+    if len(data) > _SMALL_FILE_LIMIT:
+        module.fail_json(msg='%s: %s is larger than %d bytes; not a checksums or signature file' % (option, location, _SMALL_FILE_LIMIT))
+    return data
+
+
+def key_option(params):
+    return 'gpg_keyring' if params['gpg_keyring'] else 'gpg_key'
+
+
+def verify_signature(module, data, location, option, signature_url):
+    """gpgv-check ``data`` from ``location`` (detached signature at ``signature_url``, else inline).
+
+    Returns (signed bytes, fingerprints); fails the module naming the options involved.
+    """
+    params = module.params
+    keys = key_option(params)
+    if params['gpg_keyring']:
         try:
-            text = stream.read(16 * 1024 * 1024).decode('utf-8', 'replace')
-        finally:
-            stream.close()
-        name = params['checksum_name'] or os.path.basename(urllib.parse.urlparse(src).path)
-        return algorithm, _artifact.checksum_from_file(text, name, algorithm)
+            with open(params['gpg_keyring'], 'rb') as handle:
+                keyring = handle.read()
+        except OSError as exc:
+            module.fail_json(msg='gpg_keyring: cannot read %s: %s' % (params['gpg_keyring'], exc))
+    else:
+        keyring = params['gpg_key']
+        if '-----BEGIN PGP PUBLIC KEY BLOCK-----' not in keyring:
+            module.fail_json(msg='gpg_key must be the armored public key itself (-----BEGIN PGP PUBLIC KEY BLOCK----- ...); '
+                             'for a key or keyring file on the managed host use gpg_keyring')
+    gpgv = module.get_bin_path('gpgv')
+    if not gpgv:
+        module.fail_json(msg='%s: verifying the signature needs the gpgv binary on the managed host (Debian package gpgv)' % keys)
+    signature = None
+    if signature_url:
+        signature = read_small(module, signature_url, 'checksum_signature_url')
+        option = 'checksum_signature_url'
+
+    def run_command(argv, env):
+        return module.run_command(argv, environ_update=env)
+
+    try:
+        _artifact.dearmor_keys(keyring)
     except _artifact.ArtifactError as exc:
-        module.fail_json(msg=str(exc), src=src)
+        module.fail_json(msg='%s: %s' % (keys, exc))
+    try:
+        return _artifact.gpg_verify(run_command, gpgv, keyring, data, signature, module.tmpdir)
+    except _artifact.ArtifactError as exc:
+        what = 'the detached signature %s of %s' % (signature_url, location) if signature_url else location
+        hint = '; give checksum_signature_url for a detached signature' if not signature_url and 'not an inline-signed' in str(exc) else ''
+        module.fail_json(msg='%s: signature check of %s against %s failed: %s%s; nothing was downloaded or written'
+                         % (option, what, keys, exc, hint))
+
+
+def release_name(module, release_url, checksum_url):
+    if module.params['checksum_release_name']:
+        return module.params['checksum_release_name']
+    directory = release_url.rsplit('/', 1)[0] + '/'
+    if not checksum_url.startswith(directory):
+        module.fail_json(msg='checksum_release_name is needed: checksum_url %s is not below the directory of checksum_release_url %s'
+                         % (checksum_url, release_url))
+    return checksum_url[len(directory):]
+
+
+def expected_checksum(module, src):
+    """(algorithm, hex digest, signing fingerprints or None) that src must have."""
+    params = module.params
+    if params['checksum']:
+        try:
+            return _artifact.parse_checksum(params['checksum']) + (None,)
+        except _artifact.ArtifactError as exc:
+            module.fail_json(msg='checksum: %s' % exc, src=src)
+    url = resolve(params['checksum_url'], params['base_url'])
+    signature_url = resolve(params['checksum_signature_url'], params['base_url'])
+    algorithm = 'sha512' if '512' in os.path.basename(urllib.parse.urlparse(url).path) else 'sha256'
+    signed_by = None
+    if params['checksum_release_url']:
+        release_url = resolve(params['checksum_release_url'], params['base_url'])
+        release = read_small(module, release_url, 'checksum_release_url')
+        release, signed_by = verify_signature(module, release, release_url, 'checksum_release_url', signature_url)
+        name = release_name(module, release_url, url)
+        try:
+            listed = _artifact.release_checksum(release.decode('utf-8', 'replace'), name)
+        except _artifact.ArtifactError as exc:
+            module.fail_json(msg='checksum_release_url: %s: %s' % (release_url, exc), src=src)
+        data = read_small(module, url, 'checksum_url')
+        got = hashlib.new(listed[0], data).hexdigest()
+        if (got, len(data)) != listed[1:]:
+            module.fail_json(msg='checksum_url: %s does not match its entry %r in the signed Release file %s: expected %s, %d bytes; '
+                             'got %s, %d bytes; nothing was downloaded or written' % (url, name, release_url, listed[1], listed[2], got, len(data)),
+                             src=src)
+    else:
+        data = read_small(module, url, 'checksum_url')
+        if params['gpg_keyring'] or params['gpg_key']:
+            data, signed_by = verify_signature(module, data, url, 'checksum_url', signature_url)
+    name = params['checksum_name'] or os.path.basename(urllib.parse.urlparse(src).path)
+    try:
+        return algorithm, _artifact.checksum_from_file(data.decode('utf-8', 'replace'), name, algorithm), signed_by
+    except _artifact.ArtifactError as exc:
+        module.fail_json(msg='checksum_url: %s: %s' % (url, exc), src=src)
+
+
+def check_options(module, src):
+    """Option combinations argument_spec cannot express; checked before anything is fetched."""
+    params = module.params
+    for option in ('checksum_signature_url', 'checksum_release_url'):
+        if params[option] and not (params['gpg_keyring'] or params['gpg_key']):
+            module.fail_json(msg='%s needs gpg_keyring or gpg_key: the public key(s) the signature must come from' % option)
+    if params['member_checksum'] and not params['member']:
+        module.fail_json(msg='member_checksum needs member (the file to take out of the archive)')
+    if params['member']:
+        fmt = params['archive_format']
+        iso = fmt == 'iso' or (fmt == 'auto' and urllib.parse.urlparse(src).path.lower().endswith('.iso'))
+        try:
+            _artifact.safe_member(params['member'], allow_absolute=iso)
+        except _artifact.ArtifactError as exc:
+            hint = ' (in an ISO image a leading "/" is the image root: set archive_format to iso)' if params['member'].startswith('/') else ''
+            module.fail_json(msg='member: %s%s' % (exc, hint), src=src)
 
 
 def fetch_verified(module, src, algorithm, digest, dest):
@@ -191,23 +391,22 @@ def run(module):
     params = module.params
     dest = params['dest']
     src = resolve(params['src'], params['base_url'])
-    algorithm, digest = expected_checksum(module, src)
+    check_options(module, src)
     member = params['member']
     member_sum = None
-    try:
-        if params['member_checksum']:
-            if not member:
-                module.fail_json(msg='member_checksum needs member (the file to take out of the archive)')
+    if params['member_checksum']:
+        try:
             member_sum = _artifact.parse_checksum(params['member_checksum'])
-        if member:
-            _artifact.safe_member(member)
-    except _artifact.ArtifactError as exc:
-        module.fail_json(msg=str(exc), src=src)
+        except _artifact.ArtifactError as exc:
+            module.fail_json(msg='member_checksum: %s' % exc, src=src)
+    algorithm, digest, signed_by = expected_checksum(module, src)
 
     # What must dest hold? Known without downloading unless a member is taken without member_checksum.
     want = member_sum if member else (algorithm, digest)
     current = _artifact.file_digest(dest, want[0]) if want else None
     result = {'dest': dest, 'src': src, 'changed': False, 'downloaded': False}
+    if signed_by is not None:
+        result['signed_by'] = signed_by
     if want and current == want[1]:
         result.update(checksum='%s:%s' % want, size=os.path.getsize(dest))
         return result
@@ -226,7 +425,7 @@ def run(module):
                 _artifact.extract_member(archive, member, writer, params['archive_format'])
         except _artifact.ArtifactError as exc:
             os.unlink(temp)
-            module.fail_json(msg='%s: %s' % (src, exc), src=src, dest=dest)
+            module.fail_json(msg='member: %s: %s; %s was left untouched' % (src, exc, dest), src=src, dest=dest)
         finally:
             os.unlink(archive)
         check = member_sum or (algorithm, None)
@@ -263,13 +462,25 @@ def main():
             checksum_url=dict(type='str'),
             checksum_name=dict(type='str'),
             member=dict(type='str'),
-            archive_format=dict(type='str', default='auto', choices=['auto', 'deb', 'tar']),
+            checksum_signature_url=dict(type='str'),
+            checksum_release_url=dict(type='str'),
+            checksum_release_name=dict(type='str'),
+            gpg_keyring=dict(type='path'),
+            gpg_key=dict(type='str', no_log=False),
+            archive_format=dict(type='str', default='auto', choices=['auto', 'deb', 'tar', 'iso']),
             member_checksum=dict(type='str'),
             timeout=dict(type='int', default=30),
             validate_certs=dict(type='bool', default=True),
         ),
-        mutually_exclusive=[('checksum', 'checksum_url')],
+        mutually_exclusive=[('checksum', 'checksum_url'), ('gpg_keyring', 'gpg_key')],
         required_one_of=[('checksum', 'checksum_url')],
+        required_by={
+            'checksum_signature_url': 'checksum_url',
+            'checksum_release_url': 'checksum_url',
+            'checksum_release_name': 'checksum_release_url',
+            'gpg_keyring': 'checksum_url',
+            'gpg_key': 'checksum_url',
+        },
         add_file_common_args=True,
         supports_check_mode=True,
     )

@@ -65,7 +65,7 @@ CASES = [
     ('grub_quote', ("it's",), {}, "'it'\\''s'"),
     ('kernel_cmdline', ({'console': ['tty0', 'ttyS0'], 'quiet': True},), {}, 'console=tty0 console=ttyS0 quiet'),
     ('boot_entries', ([{'name': 'a', 'kernel': '/k/vmlinuz'}],), {'default': 'a'},
-     [{'name': 'a', 'title': 'a', 'kernel_src': '/k/vmlinuz', 'kernel': 'vmlinuz', 'initrd_srcs': [], 'initrds': [],
+     [{'name': 'a', 'kind': 'kernel', 'chain': '', 'title': 'a', 'kernel_src': '/k/vmlinuz', 'kernel': 'vmlinuz', 'initrd_srcs': [], 'initrds': [],
        'cmdline': '', 'remote_src': False, 'dir': 'entries/a'}]),
 ]
 

@@ -65,6 +65,25 @@ def test_checksum_from_file():
         _artifact.checksum_from_file(SUMS, 'vmlinuz')
 
 
+TREEINFO = """[checksums]
+images/boot.iso = sha256:%s
+images/pxeboot/initrd.img = sha256:%s
+images/pxeboot/vmlinuz = sha256:%s
+
+[general]
+arch = x86_64
+""" % ('a' * 64, 'b' * 64, 'c' * 64)
+
+
+def test_checksum_from_treeinfo_and_bsd_lines():
+    assert _artifact.checksum_from_file(TREEINFO, 'images/pxeboot/vmlinuz') == 'c' * 64
+    assert _artifact.checksum_from_file(TREEINFO, 'initrd.img') == 'b' * 64
+    with pytest.raises(_artifact.ArtifactError, match='not listed'):
+        _artifact.checksum_from_file(TREEINFO, 'vmlinuz', 'sha512')
+    bsd = '# Fedora-Server-43-x86_64\nSHA256 (Fedora-Server-netinst-x86_64-43-1.6.iso) = %s\n' % ('D' * 64)
+    assert _artifact.checksum_from_file(bsd, 'Fedora-Server-netinst-x86_64-43-1.6.iso') == 'd' * 64
+
+
 @pytest.mark.parametrize('name', ['/etc/passwd', '../x', 'a/../../b', 'a\\b', ''])
 def test_safe_member_refuses_traversal(name):
     with pytest.raises(_artifact.ArtifactError):
@@ -109,3 +128,116 @@ def test_copy_hashing_and_limit():
     assert _artifact.copy_hashing(io.BytesIO(data), out) == (hashlib.sha256(data).hexdigest(), 3000)
     with pytest.raises(_artifact.ArtifactError, match='larger than the limit'):
         _artifact.copy_hashing(io.BytesIO(data), io.BytesIO(), limit=100)
+
+
+def test_checksum_from_bsd_style_file():
+    text = 'SHA256 (Fedora-Server-netinst-x86_64-41-1.4.iso) = %s\nSHA256 (other.iso) = %s\n' % ('a' * 64, 'b' * 64)
+    assert _artifact.checksum_from_file(text, 'Fedora-Server-netinst-x86_64-41-1.4.iso') == 'a' * 64
+    with pytest.raises(_artifact.ArtifactError, match='not listed'):
+        _artifact.checksum_from_file(text, 'other.iso', 'sha512')
+
+
+# -- OpenPGP ------------------------------------------------------------------------------------
+
+SIGNED = b'%s  ./netboot/linux\n' % (b'1' * 64)
+
+
+def test_dearmor_keys(gpg_keys):
+    archive, stranger = gpg_keys['archive'], gpg_keys['stranger']
+    assert _artifact.dearmor_keys(archive.public_armored) == archive.public_binary
+    assert _artifact.dearmor_keys(archive.public_binary) == archive.public_binary
+    both = archive.public_armored.decode().replace('\n\n', '\nComment: with a header\n\n', 1) + stranger.public_armored.decode()
+    assert _artifact.dearmor_keys(both) == archive.public_binary + stranger.public_binary
+    with pytest.raises(_artifact.ArtifactError, match='empty'):
+        _artifact.dearmor_keys(b'  \n')
+    with pytest.raises(_artifact.ArtifactError, match='not a public key block'):
+        _artifact.dearmor_keys(archive.detach_sign(b'x'))
+    with pytest.raises(_artifact.ArtifactError, match='neither an armored public key'):
+        _artifact.dearmor_keys(b'/usr/share/keyrings/debian-archive-keyring.gpg')
+    with pytest.raises(_artifact.ArtifactError, match='no "-----END'):
+        _artifact.dearmor_keys(archive.public_armored[:200])
+
+
+@pytest.mark.parametrize('armor', [True, False])
+@pytest.mark.parametrize('key_form', ['public_armored', 'public_binary'])
+def test_detached_signature(gpg_keys, gpgv_runner, tmp_path, armor, key_form):
+    archive = gpg_keys['archive']
+    data, good = _artifact.gpg_verify(gpgv_runner, 'gpgv', getattr(archive, key_form), SIGNED,
+                                      archive.detach_sign(SIGNED, armor), str(tmp_path))
+    assert data == SIGNED and good == [archive.fingerprint]
+    assert not list(tmp_path.iterdir())  # the temporary GNUPGHOME is gone
+
+
+def test_tampered_file_is_a_bad_signature(gpg_keys, gpgv_runner):
+    archive = gpg_keys['archive']
+    signature = archive.detach_sign(SIGNED)
+    with pytest.raises(_artifact.SignatureError, match='BAD signature'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_armored, SIGNED.replace(b'1', b'2', 1), signature)
+    with pytest.raises(_artifact.SignatureError, match='BAD signature'):
+        tampered = archive.clearsign(SIGNED).replace(b'./netboot/linux', b'./netboot/evil')
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_armored, tampered)
+
+
+def test_signature_by_a_key_outside_the_keyring(gpg_keys, gpgv_runner):
+    archive, stranger = gpg_keys['archive'], gpg_keys['stranger']
+    with pytest.raises(_artifact.SignatureError, match='signed by key .*, which is not in the given keyring'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_binary, SIGNED, stranger.detach_sign(SIGNED))
+    with pytest.raises(_artifact.SignatureError, match='not in the given keyring'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_binary, stranger.clearsign(SIGNED))
+
+
+def test_missing_or_garbage_signature(gpg_keys, gpgv_runner):
+    archive = gpg_keys['archive']
+    with pytest.raises(_artifact.SignatureError, match='not an inline-signed'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_binary, SIGNED)
+    with pytest.raises(_artifact.SignatureError, match='no OpenPGP signature found'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_binary, SIGNED, b'<html>404</html>\n')
+
+
+def test_clearsigned_gives_only_the_signed_text(gpg_keys, gpgv_runner):
+    archive, stranger = gpg_keys['archive'], gpg_keys['stranger']
+    signed = archive.clearsign(SIGNED + b'- dash line\n')
+    data, good = _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_armored, signed)
+    assert data == SIGNED + b'- dash line\n' and good == [archive.fingerprint]
+    # Debian's InRelease carries several signatures; one from the given keyring is enough.
+    data, good = _artifact.gpg_verify(gpgv_runner, 'gpgv', stranger.public_armored, archive.clearsign(SIGNED, stranger))
+    assert data == SIGNED and good == [stranger.fingerprint]
+    with pytest.raises(_artifact.SignatureError, match='unsigned text after the signature'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_armored, signed + b'%s  ./netboot/evil\n' % (b'6' * 64))
+    with pytest.raises(_artifact.SignatureError, match='more than one signed message'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_armored, signed + signed)
+    with pytest.raises(_artifact.SignatureError, match='not an inline-signed'):
+        _artifact.gpg_verify(gpgv_runner, 'gpgv', archive.public_armored, b'%s  ./x\n' % (b'6' * 64) + signed)
+
+
+RELEASE = '''\
+Origin: Debian
+Suite: stable
+Valid-Until: %s
+SHA256:
+ %s      1234 main/installer-amd64/current/images/MD5SUMS
+ %s     56789 main/installer-amd64/current/images/SHA256SUMS
+'''
+
+
+def test_release_checksum():
+    text = RELEASE % ('Sat, 01 Jan 2000 00:00:00 UTC', 'a' * 64, 'B' * 64)
+    import datetime
+    past = datetime.datetime(1999, 1, 1, tzinfo=datetime.timezone.utc)
+    assert _artifact.release_checksum(text, 'main/installer-amd64/current/images/SHA256SUMS', now=past) == ('sha256', 'b' * 64, 56789)
+    with pytest.raises(_artifact.ArtifactError, match='expired on Sat, 01 Jan 2000'):
+        _artifact.release_checksum(text, 'main/installer-amd64/current/images/SHA256SUMS')
+    with pytest.raises(_artifact.ArtifactError, match='not listed in the Release file'):
+        _artifact.release_checksum(text, 'main/installer-arm64/current/images/SHA256SUMS', now=past)
+    with pytest.raises(_artifact.ArtifactError, match='no SHA256 or SHA512 field'):
+        _artifact.release_checksum('Origin: Debian\nMD5Sum:\n %s 1 x\n' % ('a' * 32), 'x')
+    with pytest.raises(_artifact.ArtifactError, match='not a Debian Release file'):
+        _artifact.release_checksum('<html>\n', 'x')
+
+
+def test_keybox_keyring(gpg_keys, gpgv_runner):
+    """A GnuPG 2.1+ keybox (pubring.kbx, what gpg --export-free setups have) works as keyring too."""
+    archive = gpg_keys['archive']
+    keybox = (archive.home / 'pubring.kbx').read_bytes()
+    assert _artifact.dearmor_keys(keybox) == keybox
+    assert _artifact.gpg_verify(gpgv_runner, 'gpgv', keybox, SIGNED, archive.detach_sign(SIGNED))[1] == [archive.fingerprint]

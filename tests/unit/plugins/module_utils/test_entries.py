@@ -14,7 +14,7 @@ def test_entry_files_and_cmdline():
         'cmdline': {'console': 'ttyS0', 'quiet': True, 'token': 'abc'},
     }], default='debian')
     assert result == [{
-        'name': 'debian', 'title': 'Debian 12', 'kernel_src': '/files/vmlinuz-6.1', 'kernel': 'vmlinuz-6.1',
+        'name': 'debian', 'kind': 'kernel', 'chain': '', 'title': 'Debian 12', 'kernel_src': '/files/vmlinuz-6.1', 'kernel': 'vmlinuz-6.1',
         'initrd_srcs': ['/files/initrd.gz'], 'initrds': ['initrd.gz'], 'cmdline': 'console=ttyS0 quiet token=abc',
         'remote_src': False, 'dir': 'entries/debian',
     }]
@@ -23,6 +23,28 @@ def test_entry_files_and_cmdline():
 def test_string_cmdline_and_several_initrds():
     result = _entries.entries([{'name': 'x', 'kernel': 'k', 'initrd': ['a.gz', 'b.gz'], 'cmdline': 'ro quiet'}])
     assert result[0]['initrds'] == ['a.gz', 'b.gz'] and result[0]['cmdline'] == 'ro quiet'
+
+
+def test_chain_entry():
+    result = _entries.entries([{'name': 'netboot.xyz', 'title': 'netboot.xyz menu', 'chain': 'https://boot.netboot.xyz/menu.ipxe',
+                                'architectures': ['bios']}], default='netboot.xyz')
+    assert result == [{
+        'name': 'netboot.xyz', 'kind': 'chain', 'title': 'netboot.xyz menu', 'chain': 'https://boot.netboot.xyz/menu.ipxe',
+        'kernel_src': '', 'kernel': '', 'initrd_srcs': [], 'initrds': [], 'cmdline': '', 'remote_src': False,
+        'dir': 'entries/netboot.xyz',
+    }]
+
+
+@pytest.mark.parametrize('item,message', [
+    ({'chain': 'ftp://example.org/menu.ipxe'}, '[0].chain must be an http:// or https:// URL'),
+    ({'chain': 'https://example.org/a b'}, '[0].chain must be an http:// or https:// URL'),
+    ({'chain': 'https://example.org/${x}'}, 'iPXE would expand'),
+    ({'chain': 'https://example.org/m.ipxe', 'kernel': 'k', 'cmdline': 'quiet'}, '[0]: a chain entry has no cmdline, kernel'),
+])
+def test_chain_entry_errors(item, message):
+    with pytest.raises(_entries.EntryError) as excinfo:
+        _entries.entries([dict(item, name='x')])
+    assert message in str(excinfo.value)
 
 
 def test_no_entries_no_default():

@@ -111,8 +111,8 @@ def test_exclusive_removes_only_its_own_files(disk):
     hand_edited = disk.boot / 'hosts' / '52-54-00-00-00-02.ipxe'
     hand_edited.write_text('#!ipxe\n# my own\n')
     plan = disk.sync([], exclusive=True)
-    assert sorted(os.path.basename(p) for p in plan['remove']) == ['01-52-54-00-00-00-01', '01-52-54-00-00-00-02',
-                                                                    '52-54-00-00-00-01.ipxe']
+    removed = sorted(os.path.basename(p) for p in plan['remove'])
+    assert removed == ['01-52-54-00-00-00-01', '01-52-54-00-00-00-02', '52-54-00-00-00-01.ipxe']
     assert foreign.read_text() == 'DEFAULT by-hand\n' and hand_edited.exists()
 
 
@@ -181,9 +181,18 @@ def test_shared_renderings_equal_rendering_each_host(done):
     assert len([key for key in cache if key != 'site']) == (4 if done else 5)
 
 
-def test_plain_spellings_skip_netaddr_and_agree_with_it():
+def test_ip_is_a_single_address_in_a_served_network():
     assert validate([{'mac': '52-54-00-AB-CD-EF', 'ip': '10.77.0.255'}])[0]['mac'] == '52:54:00:ab:cd:ef'
     with pytest.raises(_hosts.HostError, match="ip '10.77.0.0/24' is not an IPv4 address"):
         validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.0/24'}])
     with pytest.raises(_hosts.HostError, match='outside the served networks'):
         validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.1.1'}])
+
+
+def test_hosts_validate_without_netaddr(monkeypatch):
+    """pxe_hosts runs on managed hosts, which may lack netaddr: validation must not need it."""
+    from ansible_collections.netboot.pxe.plugins.module_utils import _net
+    monkeypatch.setattr(_net, 'netaddr', None)
+    host = validate([{'mac': '5254.00AB.0C01', 'ip': '10.88.0.7', 'entry': 'debian'}])[0]
+    assert host['mac'] == '52:54:00:ab:0c:01'
+    assert _net.pxelinux_hexip('10.88.0.0/16') == '0A58'

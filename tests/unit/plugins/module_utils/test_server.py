@@ -72,6 +72,27 @@ def test_host_entries():
     assert result['site']['networks'] == ['10.77.0.0/24']
 
 
+CHAIN = {'name': 'xyz', 'chain': 'https://boot.netboot.xyz/menu.ipxe'}
+
+
+def test_chain_entry_for_ipxe_clients():
+    result = plan(entries=[BASE['entries'][0], CHAIN], default_entry='xyz', hosts=[{'mac': 'aa:bb:cc:00:00:01', 'entry': 'xyz'}])
+    assert result['defaults'] == {'bios': 'xyz', 'efi-x86_64': 'xyz'}
+    assert [e['kind'] for e in result['entries']] == ['kernel', 'chain']
+
+
+@pytest.mark.parametrize('changes,message', [
+    ({'boot_loaders': {'bios': 'pxelinux'}, 'default_entry': 'xyz'},
+     "server_default_entries: entry 'xyz' chains an iPXE script, but bios clients boot pxelinux"),
+    ({'boot_loaders': {'efi-x86_64': 'grub'}, 'hosts': [{'mac': 'aa:bb:cc:00:00:01', 'entry': 'xyz'}]},
+     "server_hosts[0] (aa:bb:cc:00:00:01): entry 'xyz' chains an iPXE script, which the loaders of efi-x86_64 cannot boot"),
+])
+def test_chain_entry_needs_ipxe(changes, message):
+    with pytest.raises(_server.ServerError) as excinfo:
+        plan(entries=[BASE['entries'][0], CHAIN], **changes)
+    assert message in str(excinfo.value)
+
+
 @pytest.mark.parametrize('changes,message', [
     ({'boot_loaders': {'efi-x86_64': 'pxelinux'}}, "server_boot_loaders: loader 'pxelinux' has no build for efi-x86_64"),
     ({'boot_loaders': {'bios': 'syslinux'}}, "server_boot_loaders: unknown loader 'syslinux'"),

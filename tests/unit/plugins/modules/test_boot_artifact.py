@@ -146,3 +146,199 @@ def test_local_path_source_and_missing_file(tmp_path, capsys):
     assert result['changed'] and dest.read_bytes() == b'image' and oct(dest.stat().st_mode & 0o777) == '0o640'
     missing = run_module({'src': str(tmp_path / 'nope'), 'dest': str(tmp_path / 'x'), 'checksum': sha(b'')}, capsys=capsys)
     assert missing['rc'] == 1 and 'cannot read' in missing['msg']
+
+
+# -- OpenPGP-verified checksums files ----------------------------------------------------------
+
+def publish_signed(server, gpg_keys, kernel=b'installer kernel'):
+    """www/images/{netboot/linux, SHA256SUMS, SHA256SUMS.sign (detached), SHA256SUMS.inline (clearsigned)}."""
+    images = server.root / 'images'
+    (images / 'netboot').mkdir(parents=True)
+    (images / 'netboot' / 'linux').write_bytes(kernel)
+    sums = b'%s  ./netboot/linux\n' % hashlib.sha256(kernel).hexdigest().encode()
+    (images / 'SHA256SUMS').write_bytes(sums)
+    (images / 'SHA256SUMS.sign').write_bytes(gpg_keys['archive'].detach_sign(sums))
+    (images / 'SHA256SUMS.inline').write_bytes(gpg_keys['archive'].clearsign(sums))
+    return {'base_url': server.url + '/images', 'src': 'netboot/linux', 'checksum_url': 'SHA256SUMS',
+            'checksum_name': './netboot/linux'}
+
+
+def test_detached_signature_good(server, tmp_path, capsys, gpg_keys):
+    args = publish_signed(server, gpg_keys)
+    dest = tmp_path / 'linux'
+    args = dict(args, dest=str(dest), checksum_signature_url='SHA256SUMS.sign', gpg_key=gpg_keys['archive'].public_armored.decode())
+    checked = run_module(args, check_mode=True, capsys=capsys)
+    assert checked['rc'] == 0 and checked['changed'] and not dest.exists()
+    assert checked['signed_by'] == [gpg_keys['archive'].fingerprint]
+    result = run_module(args, capsys=capsys)
+    assert result['rc'] == 0 and result['changed'] and dest.read_bytes() == b'installer kernel'
+    assert result['signed_by'] == [gpg_keys['archive'].fingerprint]
+    assert server.requests == ['/images/SHA256SUMS', '/images/SHA256SUMS.sign'] * 2 + ['/images/netboot/linux']
+
+
+def test_inline_signature_with_keyring_file(server, tmp_path, capsys, gpg_keys):
+    args = publish_signed(server, gpg_keys)
+    keyring = tmp_path / 'archive.asc'
+    keyring.write_bytes(gpg_keys['archive'].public_armored)
+    dest = tmp_path / 'linux'
+    result = run_module(dict(args, checksum_url='SHA256SUMS.inline', dest=str(dest), gpg_keyring=str(keyring)), capsys=capsys)
+    assert result['rc'] == 0 and dest.read_bytes() == b'installer kernel'
+    again = run_module(dict(args, checksum_url='SHA256SUMS.inline', dest=str(dest), gpg_keyring=str(keyring)), capsys=capsys)
+    assert again['rc'] == 0 and not again['changed'] and again['signed_by'] == [gpg_keys['archive'].fingerprint]
+
+
+def assert_failed_untouched(result, dest, server, *words):
+    assert result['rc'] == 1, result
+    for word in words:
+        assert word in result['msg'], result['msg']
+    assert dest.read_bytes() == b'old kernel'
+    assert '/images/netboot/linux' not in server.requests
+    assert [p.name for p in dest.parent.iterdir() if p.name.startswith('.')] == []
+
+
+@pytest.fixture
+def old_dest(tmp_path):
+    dest = tmp_path / 'boot' / 'linux'
+    dest.parent.mkdir()
+    dest.write_bytes(b'old kernel')
+    return dest
+
+
+def test_tampered_checksums_file(server, old_dest, capsys, gpg_keys):
+    args = publish_signed(server, gpg_keys)
+    # A mirror swaps kernel and checksum line; the signature still is the archive's original one.
+    (server.root / 'images' / 'netboot' / 'linux').write_bytes(b'evil kernel')
+    (server.root / 'images' / 'SHA256SUMS').write_bytes(b'%s  ./netboot/linux\n' % hashlib.sha256(b'evil kernel').hexdigest().encode())
+    result = run_module(dict(args, dest=str(old_dest), checksum_signature_url='SHA256SUMS.sign',
+                             gpg_key=gpg_keys['archive'].public_armored.decode()), capsys=capsys)
+    assert_failed_untouched(result, old_dest, server, 'checksum_signature_url', 'gpg_key', 'BAD signature', 'nothing was downloaded')
+
+
+def test_signature_by_the_wrong_key(server, old_dest, tmp_path, capsys, gpg_keys):
+    args = publish_signed(server, gpg_keys)
+    keyring = tmp_path / 'stranger.gpg'
+    keyring.write_bytes(gpg_keys['stranger'].public_binary)
+    result = run_module(dict(args, dest=str(old_dest), checksum_signature_url='SHA256SUMS.sign', gpg_keyring=str(keyring)), capsys=capsys)
+    assert_failed_untouched(result, old_dest, server, 'checksum_signature_url', 'gpg_keyring', 'not in the given keyring')
+    result = run_module(dict(args, dest=str(old_dest), checksum_url='SHA256SUMS.inline', gpg_keyring=str(keyring)), capsys=capsys)
+    assert_failed_untouched(result, old_dest, server, 'checksum_url', 'gpg_keyring', 'not in the given keyring')
+
+
+def test_missing_signature(server, old_dest, capsys, gpg_keys):
+    args = publish_signed(server, gpg_keys)
+    key = gpg_keys['archive'].public_armored.decode()
+    result = run_module(dict(args, dest=str(old_dest), checksum_signature_url='SHA256SUMS.gpg', gpg_key=key), capsys=capsys)
+    assert_failed_untouched(result, old_dest, server, 'checksum_signature_url: cannot fetch', '404')
+    result = run_module(dict(args, dest=str(old_dest), gpg_key=key), capsys=capsys)  # unsigned file, no detached signature
+    assert_failed_untouched(result, old_dest, server, 'checksum_url', 'not an inline-signed', 'give checksum_signature_url')
+
+
+@pytest.mark.parametrize('args,message', [
+    ({'checksum_signature_url': 'SHA256SUMS.sign'}, 'checksum_signature_url needs gpg_keyring or gpg_key'),
+    ({'checksum_release_url': 'InRelease'}, 'checksum_release_url needs gpg_keyring or gpg_key'),
+    ({'gpg_key': 'x', 'gpg_keyring': '/k'}, 'mutually exclusive'),
+    ({'checksum_release_name': 'x'}, 'required by'),
+])
+def test_signature_option_checks(server, tmp_path, capsys, args, message):
+    result = run_module(dict({'src': server.url + '/x', 'checksum_url': 'SHA256SUMS', 'base_url': server.url,
+                              'dest': str(tmp_path / 'x')}, **args), capsys=capsys)
+    assert result['rc'] == 1 and message in result['msg'] and not server.requests
+
+
+def test_gpg_key_is_content_not_a_path(server, tmp_path, capsys, gpg_keys):
+    args = publish_signed(server, gpg_keys)
+    result = run_module(dict(args, dest=str(tmp_path / 'x'), checksum_signature_url='SHA256SUMS.sign',
+                             gpg_key='/usr/share/keyrings/debian-archive-keyring.gpg'), capsys=capsys)
+    assert result['rc'] == 1 and 'gpg_key must be the armored public key itself' in result['msg'] and 'use gpg_keyring' in result['msg']
+
+
+def test_key_needs_a_checksums_file(tmp_path, capsys):
+    result = run_module({'src': '/x', 'checksum': sha(b''), 'gpg_key': 'k', 'dest': str(tmp_path / 'x')}, capsys=capsys)
+    assert result['rc'] == 1 and "required by 'gpg_key': checksum_url" in result['msg']
+
+
+# -- the Debian Release chain ------------------------------------------------------------------
+
+def publish_release(server, gpg_keys, kernel=b'installer kernel'):
+    """A Debian-like dists/stable tree: InRelease, Release + Release.gpg listing images/SHA256SUMS."""
+    dists = server.root / 'dists' / 'stable'
+    images = dists / 'main' / 'installer-amd64' / 'current' / 'images'
+    (images / 'netboot').mkdir(parents=True)
+    (images / 'netboot' / 'linux').write_bytes(kernel)
+    sums = b'%s  ./netboot/linux\n' % hashlib.sha256(kernel).hexdigest().encode()
+    (images / 'SHA256SUMS').write_bytes(sums)
+    release = ('Origin: Debian\nSuite: stable\nSHA256:\n %s %8d main/installer-amd64/current/images/SHA256SUMS\n'
+               % (hashlib.sha256(sums).hexdigest(), len(sums))).encode()
+    (dists / 'Release').write_bytes(release)
+    (dists / 'Release.gpg').write_bytes(gpg_keys['archive'].detach_sign(release))
+    (dists / 'InRelease').write_bytes(gpg_keys['archive'].clearsign(release, gpg_keys['stranger']))
+    return {'base_url': server.url + '/dists/stable', 'src': 'main/installer-amd64/current/images/netboot/linux',
+            'checksum_url': 'main/installer-amd64/current/images/SHA256SUMS', 'checksum_name': './netboot/linux',
+            'gpg_key': gpg_keys['archive'].public_armored.decode()}
+
+
+def test_release_chain_inrelease(server, tmp_path, capsys, gpg_keys):
+    args = publish_release(server, gpg_keys)
+    dest = tmp_path / 'linux'
+    result = run_module(dict(args, checksum_release_url='InRelease', dest=str(dest)), capsys=capsys)
+    assert result['rc'] == 0 and dest.read_bytes() == b'installer kernel', result
+    assert result['signed_by'] == [gpg_keys['archive'].fingerprint]
+
+
+def test_release_chain_detached(server, tmp_path, capsys, gpg_keys):
+    args = publish_release(server, gpg_keys)
+    dest = tmp_path / 'linux'
+    result = run_module(dict(args, checksum_release_url='Release', checksum_signature_url='Release.gpg', dest=str(dest),
+                             checksum_release_name='main/installer-amd64/current/images/SHA256SUMS'), capsys=capsys)
+    assert result['rc'] == 0 and dest.read_bytes() == b'installer kernel', result
+
+
+def test_release_chain_tampered_checksums_file(server, old_dest, capsys, gpg_keys):
+    args = publish_release(server, gpg_keys)
+    sums = server.root / 'dists/stable/main/installer-amd64/current/images/SHA256SUMS'
+    sums.write_bytes(b'%s  ./netboot/linux\n' % hashlib.sha256(b'evil').hexdigest().encode())
+    result = run_module(dict(args, checksum_release_url='InRelease', dest=str(old_dest)), capsys=capsys)
+    assert result['rc'] == 1 and 'does not match its entry' in result['msg'] and 'checksum_url' in result['msg']
+    assert old_dest.read_bytes() == b'old kernel'
+    (server.root / 'dists/stable/Release').write_bytes(b'Origin: Evil\n')
+    result = run_module(dict(args, checksum_release_url='Release', checksum_signature_url='Release.gpg', dest=str(old_dest)),
+                        capsys=capsys)
+    assert result['rc'] == 1 and 'BAD signature' in result['msg'] and 'checksum_signature_url' in result['msg']
+
+
+def test_release_chain_needs_the_name_outside_its_directory(server, tmp_path, capsys, gpg_keys):
+    args = publish_release(server, gpg_keys)
+    result = run_module(dict(args, checksum_url=server.url + '/elsewhere/SHA256SUMS', checksum_release_url='InRelease',
+                             dest=str(tmp_path / 'x')), capsys=capsys)
+    assert result['rc'] == 1 and 'checksum_release_name is needed' in result['msg']
+
+
+# -- ISO images --------------------------------------------------------------------------------
+
+def test_member_of_an_iso(server, tmp_path, capsys, iso_images):
+    iso = open(iso_images['rockridge'], 'rb').read()
+    (server.root / 'netinst.iso').write_bytes(iso)
+    kernel = iso_images['files']['install.amd/vmlinuz']
+    dest = tmp_path / 'vmlinuz'
+    args = {'src': server.url + '/netinst.iso', 'checksum': sha(iso), 'member': '/install.amd/vmlinuz',
+            'member_checksum': sha(kernel), 'dest': str(dest)}
+    first = run_module(args, capsys=capsys)
+    assert first['rc'] == 0 and first['changed'] and dest.read_bytes() == kernel
+    second = run_module(args, capsys=capsys)
+    assert not second['changed'] and server.requests == ['/netinst.iso']
+    (tmp_path / 'casper').write_bytes(b'old')
+    wrong = run_module(dict(args, member='casper/vmlinuz', dest=str(tmp_path / 'casper')), capsys=capsys)
+    assert wrong['rc'] == 1 and 'checksum mismatch for member casper/vmlinuz' in wrong['msg']
+    assert (tmp_path / 'casper').read_bytes() == b'old'
+
+
+def test_iso_member_missing_and_format(server, tmp_path, capsys, iso_images):
+    iso = open(iso_images['plain'], 'rb').read()
+    (server.root / 'image.bin').write_bytes(iso)
+    args = {'src': server.url + '/image.bin', 'checksum': sha(iso), 'member': 'install.amd/linux', 'dest': str(tmp_path / 'k')}
+    result = run_module(args, capsys=capsys)
+    assert result['rc'] == 1 and 'member:' in result['msg'] and 'which holds: INITRD.GZ, VMLINUZ' in result['msg']
+    absolute = run_module(dict(args, member='/install.amd/vmlinuz'), capsys=capsys)
+    assert absolute['rc'] == 1 and 'set archive_format to iso' in absolute['msg']
+    explicit = run_module(dict(args, member='/install.amd/vmlinuz', archive_format='iso'), capsys=capsys)
+    assert explicit['rc'] == 0 and (tmp_path / 'k').read_bytes() == iso_images['files']['install.amd/vmlinuz']
