@@ -18,12 +18,13 @@ export ANSIBLE_COLLECTIONS_PATH := $(TREE_ROOT)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help test unit sanity lint build-collection molecule e2e tree deps lab-deps demo requirements clean
+.PHONY: help test unit sanity lint build-collection molecule e2e bench tree deps lab-deps demo requirements clean
 
 help:
 	@echo "make demo   - run the demo lab (the main job)"
 	@echo "make test   - install everything, then run every test stage"
 	@echo "make unit | sanity | lint | build-collection | molecule | e2e - single stages"
+	@echo "make bench  - pxe_hosts against a template loop, 200 to 10,000 hosts (see README)"
 
 ## The two commands -----------------------------------------------------------
 
@@ -88,6 +89,12 @@ e2e: deps lab-deps tree
 		--junitxml=$(BUILD)/e2e.xml; rc=$$?; \
 	$(PY) tools/junit_summary.py e2e $(BUILD)/e2e.xml > $(BUILD)/summary/e2e.txt; \
 	if [ -f $(BUILD)/test-output/e2e/matrix.txt ]; then cp $(BUILD)/test-output/e2e/matrix.txt $(BUILD)/summary/matrix.txt; fi; exit $$rc
+
+## Benchmarks -------------------------------------------------------------------
+
+# make bench BENCH_SIZES=200,1000 BENCH_LOOP_MAX=200 BENCH_FULL=1 (environment, all optional)
+bench: deps tree
+	cd $(TREE) && $(PY) bench/hosts_bench.py --results $(BUILD)/bench
 
 clean:
 	rm -rf $(BUILD) $(VENV)

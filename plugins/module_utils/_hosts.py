@@ -27,6 +27,7 @@ _HOSTNAME = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 _LEASE = re.compile(r'^(infinite|\d+[smhdw]?)$')
 _KEYS = {'mac', 'ip', 'hostname', 'entry', 'menu', 'cmdline', 'boot_once', 'lease_time'}
 MARKER = 'netboot.pxe pxe_hosts'
+HEADER = 'Managed by %s; edits are overwritten.' % MARKER
 STATE_VERSION = 1
 
 
@@ -51,6 +52,7 @@ def validate(hosts, site, var='hosts'):
     chains = set(entry['name'] for entry in site['entries'] if entry.get('chain'))
     not_ipxe = sorted(arch for arch, config in site['configs'].items() if config != 'ipxe')
     networks = site.get('networks') or []
+    ranges = _net.ipv4_ranges(networks)
     result, macs, ips, hostnames = [], {}, {}, {}
     for index, host in enumerate(hosts):
         where = _where(var, index, host)
@@ -69,10 +71,10 @@ def validate(hosts, site, var='hosts'):
         ip = host.get('ip') or None
         if ip is not None:
             try:
-                _net.pxelinux_hexip(ip)
+                number = _net.ipv4_int(ip)
             except _net.AddressError:
                 raise HostError('%s: ip %r is not an IPv4 address' % (where, ip))
-            if networks and not any(_net.ip_in_network(ip, cidr) for cidr in networks):
+            if ranges and not any(first <= number <= last for first, last in ranges):
                 raise HostError('%s: ip %s is outside the served networks (%s)' % (where, ip, ', '.join(networks)))
             if ip in ips:
                 raise HostError('%s: ip %s is also used by %s' % (where, ip, ips[ip]))
@@ -131,25 +133,42 @@ def boots(host):
     return bool(host['entry'] or host['cmdline'])
 
 
-def files(site, host, done=False):
-    """{('boot' or 'dhcp', relative path): text} for one host. ``done``: a boot-once host already booted."""
+# Stands for "<mac> (<hostname>)" in renderings shared by hosts with the same assignment: only the
+# "# Host ..." comment line differs between them (control characters never pass validation).
+_SLOT = '\x00host\x00'
+_RENDERERS = (('ipxe', _render.ipxe), ('pxelinux', _render.pxelinux), ('grub', _render.grub))
+
+
+def files(site, host, done=False, cache=None):
+    """{('boot' or 'dhcp', relative path): text} for one host. ``done``: a boot-once host already booted.
+
+    ``cache``: a dict kept across the hosts of one site (as ``plan_sync`` does); hosts with the same
+    entry, menu flag and command line then share one rendering per loader.
+    """
     names = file_names(host['mac'])
-    configs = set(site['configs'].values())
-    header = 'Managed by %s; edits are overwritten.' % MARKER
+    if cache is None:
+        cache = {}
     result = {}
     if boots(host):
-        render_host = dict(host)
-        if host['boot_once'] and done:
-            render_host['entry'] = _menu.LOCAL
-        scoped = dict(site, header=header)
-        if 'ipxe' in configs:
-            result[('boot', names['ipxe'])] = _render.ipxe(scoped, render_host)
-        if 'pxelinux' in configs:
-            result[('boot', names['pxelinux'])] = _render.pxelinux(scoped, render_host)
-        if 'grub' in configs:
-            result[('boot', names['grub'])] = _render.grub(scoped, render_host)
+        entry = _menu.LOCAL if host['boot_once'] and done else host['entry']
+        key = (entry, host['menu'], host['cmdline'])
+        renderings = cache.get(key)
+        if renderings is None:
+            if 'site' not in cache:
+                configs = set(site['configs'].values())
+                cache['site'] = (dict(site, header=HEADER), [item for item in _RENDERERS if item[0] in configs])
+            scoped, renderers = cache['site']
+            slot_host = dict(host, mac=_SLOT, hostname=None, entry=entry)
+            renderings = cache[key] = [(kind, render(scoped, slot_host)) for kind, render in renderers]
+        who = host['mac'] + ((' (%s)' % host['hostname']) if host['hostname'] else '')
+        for kind, text in renderings:
+            if text.count(_SLOT) == 1:
+                text = text.replace(_SLOT, who)
+            else:  # a site header with the slot in it: render this host on its own
+                text = dict(_RENDERERS)[kind](cache['site'][0], dict(host, entry=entry))
+            result[('boot', names[kind])] = text
     if host['ip'] or host['hostname'] or host['lease_time']:
-        result[('dhcp', names['dhcp'])] = '# %s\n%s\n' % (header, dhcp_line(host))
+        result[('dhcp', names['dhcp'])] = '# %s\n%s\n' % (HEADER, dhcp_line(host))
     return result
 
 
@@ -199,17 +218,28 @@ def load_state(path):
 
 
 def _atomic_write(path, text, mode, uid, gid):
-    directory = os.path.dirname(path)
-    handle, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    """Write ``path`` by renaming a complete temporary file over it (readers see the old or the new file)."""
+    directory, base = os.path.split(path)
+    # Plain system calls on a fixed temporary name: mkstemp and a text wrapper per file
+    # cost more than the write itself when thousands of files are written.
+    tmp = os.path.join(directory, '.%s.%d.tmp' % (base, os.getpid()))
     try:
-        with os.fdopen(handle, 'w', encoding='utf-8') as out:
-            out.write(text)
-        os.chmod(tmp, mode)
-        if uid is not None or gid is not None:
-            os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
+        handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # left by a crashed run with the same process id
+        handle, tmp = tempfile.mkstemp(prefix='.%s.' % base, dir=directory)
+    try:
+        try:
+            data = text.encode('utf-8')
+            while data:
+                data = data[os.write(handle, data):]
+            os.fchmod(handle, mode)
+            if uid is not None or gid is not None:
+                os.fchown(handle, -1 if uid is None else uid, -1 if gid is None else gid)
+        finally:
+            os.close(handle)
         os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
 
@@ -220,6 +250,29 @@ def _read(path):
             return handle.read()
     except FileNotFoundError:
         return None
+
+
+def _same(path, data):
+    """Whether the file at ``path`` holds exactly ``data`` (bytes); False when it does not exist.
+
+    Reads at most one byte more than ``data`` holds, with plain system calls: a no-change
+    run compares every managed file, tens of thousands of them.
+    """
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        chunks, size, want = [], 0, len(data) + 1
+        while size < want:
+            chunk = os.read(handle, want - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(handle)
+    return b''.join(chunks) == data
 
 
 def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, completed=(), now=None, absent_macs=()):
@@ -240,6 +293,7 @@ def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, complete
     once = {} if exclusive else dict((mac, rec) for mac, rec in old_once.items() if mac not in absent and mac not in macs)
     flipped = []
     wanted = {}
+    cache = {}
     for host in hosts:
         done = False
         if host['boot_once']:
@@ -255,11 +309,11 @@ def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, complete
                 flipped.append(host['mac'])
             once[host['mac']] = record
             done = record['done']
-        for (root, rel), text in files(site, host, done=done).items():
+        for (root, rel), text in files(site, host, done=done, cache=cache).items():
             wanted[os.path.join(roots[root], rel)] = text
     write, unchanged = {}, 0
     for path, text in wanted.items():
-        if _read(path) == text:
+        if _same(path, text.encode('utf-8')):
             unchanged += 1
         else:
             write[path] = text
@@ -296,14 +350,18 @@ def _marked(text):
 
 def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None):
     """Write and remove what ``plan_sync`` decided, then save the state. Returns the new state."""
+    ready = set()
     for path, text in plan['write'].items():
         directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
+        if directory not in ready:
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            ready.add(directory)
         _atomic_write(path, text, mode, uid, gid)
     for path in plan['remove']:
         os.unlink(path)
-    kept = sorted(path for path in plan['wanted'] if path not in plan['remove'])
+    removed = set(plan['remove'])
+    kept = sorted(path for path in plan['wanted'] if path not in removed)
     state = {'version': STATE_VERSION, 'files': dict((path, 1) for path in kept), 'once': plan['once']}
     directory = os.path.dirname(state_path)
     if not os.path.isdir(directory):

@@ -185,6 +185,31 @@ def dhcp_pool(network, start=None, end=None, offset=10, size=None):
     }
 
 
+def ipv4_int(value):
+    """The integer of an IPv4 address string (standard library only); AddressError otherwise."""
+    if not isinstance(value, str):
+        raise AddressError('address must be an IPv4 address string, got %s %r' % (type(value).__name__, value))
+    try:
+        return int(ipaddress.IPv4Address(value.strip()))
+    except (ipaddress.AddressValueError, ValueError):
+        raise AddressError('address %r is not an IPv4 address' % (value,))
+
+
+def ipv4_ranges(networks):
+    """[(first, last)] address integers of IPv4 networks in CIDR form (host bits allowed), parsed once
+    for many membership checks; the same networks ``ip_in_network`` takes."""
+    ranges = []
+    for network in networks:
+        try:
+            net = ipaddress.ip_interface(network.strip()).network if isinstance(network, str) else None
+        except ValueError:
+            net = None
+        if net is None or net.version != 4:
+            raise AddressError('network %r is not an IPv4 network in CIDR form (expected e.g. "192.168.50.0/24")' % (network,))
+        ranges.append((int(net.network_address), int(net.broadcast_address)))
+    return ranges
+
+
 def ip_in_network(address, network):
     """True when the IPv4 ``address`` lies inside ``network`` (CIDR; host bits allowed)."""
     try:

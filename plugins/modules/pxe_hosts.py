@@ -179,6 +179,7 @@ reloaded:
   type: bool
 '''
 
+import functools
 import json
 import os
 import pwd
@@ -213,6 +214,23 @@ def _ids(module, owner):
     return entry.pw_uid, None
 
 
+# Hosts echoed back in the result's invocation.module_args; the rest is summarized.
+_ECHOED_HOSTS = 100
+
+
+def _invocation(params):
+    """The module arguments echoed in the result, with at most the first _ECHOED_HOSTS hosts.
+
+    AnsibleModule would echo every host: for 10,000 hosts a 2 MB result that the module scrubs
+    for no_log values and ansible-playbook decodes, pickles and displays again - seconds of a run
+    in which nothing changed. The ``hosts`` return value counts them all.
+    """
+    args = dict(params)
+    if len(args['hosts']) > _ECHOED_HOSTS:
+        args['hosts'] = args['hosts'][:_ECHOED_HOSTS]
+    return {'module_args': args}
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -240,6 +258,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if len(params['hosts']) > _ECHOED_HOSTS:
+        # Every exit, success or failure, echoes the shortened arguments.
+        invocation = _invocation(params)
+        module.exit_json = functools.partial(module.exit_json, invocation=invocation)
+        module.fail_json = functools.partial(module.fail_json, invocation=invocation)
     data = _load_site(module)
     site = data['site']
     roots = {'boot': params['boot_root'] or data.get('boot_root'), 'dhcp': params['dhcp_hosts_dir'] or data.get('dhcp_hosts_dir')}
@@ -270,7 +293,7 @@ def main():
     dhcp_root = os.path.join(roots['dhcp'], '')
     dhcp_removed = any(path.startswith(dhcp_root) for path in plan['remove'])
     dhcp_replaced = any(path.startswith(dhcp_root) and os.path.exists(path) for path in plan['write'])
-    state_changed = plan['once'] != state.get('once', {}) or sorted(plan['wanted']) != sorted(state.get('files', {}))
+    state_changed = plan['once'] != state.get('once', {}) or set(plan['wanted']) != set(state.get('files', {}))
     changed = bool(plan['write'] or plan['remove'])
     result = dict(changed=changed, hosts=len(hosts), written=sorted(plan['write'])[:100], written_count=len(plan['write']),
                   removed=plan['remove'], unchanged=plan['unchanged'], flipped=plan['flipped'], boot_once=plan['once'],

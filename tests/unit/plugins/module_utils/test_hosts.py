@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _server
+from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _menu, _render, _server
 
 SETTINGS = {
     'dhcp_mode': 'full', 'allow_full_dhcp': True, 'interface': 'pxe0', 'server_address': '10.77.0.1',
@@ -157,6 +157,36 @@ def test_corrupt_state_file_is_reported(disk):
         handle.write('{not json')
     with pytest.raises(_hosts.HostError, match='move it aside'):
         _hosts.load_state(disk.state)
+
+
+@pytest.mark.parametrize('done', [False, True])
+def test_shared_renderings_equal_rendering_each_host(done):
+    hosts = validate([
+        {'mac': '52:54:00:00:00:01', 'ip': '10.77.0.9', 'hostname': 'web01', 'entry': 'debian', 'boot_once': True},
+        {'mac': '52:54:00:00:00:02', 'hostname': 'web02', 'entry': 'debian', 'boot_once': True},
+        {'mac': '52:54:00:00:00:03', 'entry': 'debian', 'cmdline': {'hostname': 'web03'}},
+        {'mac': '52:54:00:00:00:04', 'entry': 'rescue', 'menu': True},
+        {'mac': '52:54:00:00:00:05', 'hostname': 'db01', 'entry': 'local'},
+        {'mac': '52:54:00:00:00:06', 'cmdline': 'quiet'},
+    ])
+    cache = {}
+    scoped = dict(SITE, header=_hosts.HEADER)
+    for host in hosts:
+        files = _hosts.files(SITE, host, done=done, cache=cache)
+        rendered = dict(host, entry=_menu.LOCAL) if done and host['boot_once'] else host
+        names = _hosts.file_names(host['mac'])
+        assert files[('boot', names['ipxe'])] == _render.ipxe(scoped, rendered)
+        assert files[('boot', names['pxelinux'])] == _render.pxelinux(scoped, rendered)
+    # The first two hosts share theirs (done, with the local-boot host too).
+    assert len([key for key in cache if key != 'site']) == (4 if done else 5)
+
+
+def test_ip_is_a_single_address_in_a_served_network():
+    assert validate([{'mac': '52-54-00-AB-CD-EF', 'ip': '10.77.0.255'}])[0]['mac'] == '52:54:00:ab:cd:ef'
+    with pytest.raises(_hosts.HostError, match="ip '10.77.0.0/24' is not an IPv4 address"):
+        validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.0/24'}])
+    with pytest.raises(_hosts.HostError, match='outside the served networks'):
+        validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.1.1'}])
 
 
 def test_hosts_validate_without_netaddr(monkeypatch):
