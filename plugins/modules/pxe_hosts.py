@@ -293,7 +293,9 @@ def main():
     dhcp_root = os.path.join(roots['dhcp'], '')
     dhcp_removed = any(path.startswith(dhcp_root) for path in plan['remove'])
     dhcp_replaced = any(path.startswith(dhcp_root) and os.path.exists(path) for path in plan['write'])
-    state_changed = plan['once'] != state.get('once', {}) or set(plan['wanted']) != set(state.get('files', {}))
+    old_files = state.get('files', {})
+    state_changed = (plan['once'] != state.get('once', {}) or set(plan['wanted']) != set(old_files)
+                     or any(old_files.get(path) != stamp for path, stamp in plan['records'].items()))
     changed = bool(plan['write'] or plan['remove'])
     result = dict(changed=changed, hosts=len(hosts), written=sorted(plan['write'])[:100], written_count=len(plan['write']),
                   removed=plan['remove'], unchanged=plan['unchanged'], flipped=plan['flipped'], boot_once=plan['once'],

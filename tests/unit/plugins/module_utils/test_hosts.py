@@ -196,3 +196,19 @@ def test_hosts_validate_without_netaddr(monkeypatch):
     host = validate([{'mac': '5254.00AB.0C01', 'ip': '10.88.0.7', 'entry': 'debian'}])[0]
     assert host['mac'] == '52:54:00:ab:0c:01'
     assert _net.pxelinux_hexip('10.88.0.0/16') == '0A58'
+
+
+def test_rerun_trusts_the_recorded_stamp_and_notices_edits(disk, monkeypatch):
+    hosts = [{'mac': '52:54:00:00:00:%02x' % i, 'entry': 'debian'} for i in range(3)]
+    disk.sync(hosts, exclusive=True)
+    disk.sync(hosts, exclusive=True)  # records every file's stamp
+
+    def no_reads(path, data):
+        raise AssertionError('read %s although its size, mtime and digest were recorded' % path)
+    monkeypatch.setattr(_hosts, '_same', no_reads)
+    assert disk.sync(hosts, exclusive=True)['unchanged'] == 6
+    monkeypatch.undo()
+    edited = disk.boot / 'hosts' / '52-54-00-00-00-01.ipxe'
+    edited.write_text('#!ipxe\nexit\n')
+    plan = disk.sync(hosts, exclusive=True)
+    assert list(plan['write']) == [str(edited)] and 'entry-debian' in edited.read_text()
