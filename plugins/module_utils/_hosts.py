@@ -35,7 +35,7 @@ class HostError(ValueError):
     """A host assignment that cannot be served."""
 
 
-def _where(var, index, host):
+def host_label(var, index, host):
     mac = host.get('mac') if isinstance(host, dict) else None
     name = host.get('hostname') if isinstance(host, dict) else None
     extra = ', '.join(str(v) for v in (mac, name) if v)
@@ -55,7 +55,7 @@ def validate(hosts, site, var='hosts'):
     ranges = _net.ipv4_ranges(networks)
     result, macs, ips, hostnames = [], {}, {}, {}
     for index, host in enumerate(hosts):
-        where = _where(var, index, host)
+        where = host_label(var, index, host)
         if not isinstance(host, dict):
             raise HostError('%s must be a dict with at least "mac", got %r' % (where, host))
         unknown = set(host) - _KEYS

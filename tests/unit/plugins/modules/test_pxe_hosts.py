@@ -101,3 +101,14 @@ def test_absent_host_and_boot_once_report(setup, capsys, tmp_path):
     assert 'goto local-' in (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text()
     result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'state': 'absent'}])
     assert len(result['removed']) == 3 and result['reloaded']
+
+
+def test_host_keys_are_checked_by_the_module(setup, capsys):
+    result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'state': 'gone'}])
+    assert result['rc'] == 1 and result['msg'] == "hosts[0] (52:54:00:00:00:01): state must be present or absent, got 'gone'"
+    result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'entry': 'debian', 'menu': 'maybe'}])
+    assert result['rc'] == 1 and 'menu must be true or false' in result['msg']
+    result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'entry': 'debian', 'menu': 'yes', 'colour': 'red'}])
+    assert result['rc'] == 1 and 'unknown keys colour' in result['msg']
+    result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'entry': 'debian', 'menu': 'yes'}])
+    assert result['rc'] == 0 and result['written_count'] == 2
