@@ -18,14 +18,23 @@ description:
     architecture names from the collection's table, one checksum source per file (a pinned C(sha256:)/C(sha512:)
     or a checksums file), served file names, the kernel parameters the family's installer needs - and errors name
     the variable, for example C(images_enabled[2]) when a name is not in the catalog (with the closest name as a hint).
-  - Relative C(src) and C(checksum_url) are joined onto the entry's mirror. Strings may use the placeholders
+  - A file whose checksums file is signed upstream says how - C(checksum_signature_url) (detached signature),
+    C(checksum_clearsigned) (inline-signed) or C(checksum_release_url) and C(checksum_release_name) (a signed Debian
+    C(InRelease) listing the checksums file). With C(verify_signatures) (default true) and a keyring for the entry's
+    C(keyring) (default its family) in C(keyrings) or C(default_keyrings), the download gets C(gpg_keyring) and the
+    signature options for C(netboot.pxe.boot_artifact); without a keyring it is checked against the checksums file only
+    and listed in C(unchecked).
+  - Relative C(src), C(checksum_url), C(checksum_signature_url) and C(checksum_release_url) are joined onto the
+    entry's mirror. Strings may use the placeholders
     C({mirror}), C({mirror_scheme}), C({mirror_host}), C({mirror_path}), C({name}), C({version}) and the entry's C(vars).
 options:
   _input:
     description:
       - The settings - C(catalog) (name -> entry, the shipped catalog), C(catalog_overrides), C(custom) (list of
         entries with C(name)), C(enabled) (names), C(mirrors) (mirror key -> base URL, the user's),
-        C(default_mirrors) (the shipped ones) and C(dir) (absolute directory the files go to).
+        C(default_mirrors) (the shipped ones), C(dir) (absolute directory the files go to), C(verify_signatures)
+        (bool, default true), C(keyrings) (keyring name -> path on the target, the user's; null drops one) and
+        C(default_keyrings) (keyring name -> C({path, package}), the shipped ones).
     type: dict
     required: true
   prefix:
@@ -65,10 +74,14 @@ EXAMPLES = r'''
 RETURN = r'''
 _value:
   description:
-    - The plan - C(entries) (resolved entries), C(downloads) (C(src), C(dest), C(checksum) or C(checksum_url) and
-      C(checksum_name), C(entry), C(role)), C(extracts) (C(archive), C(member), C(archive_format), C(member_checksum),
+    - The plan - C(entries) (resolved entries, with C(signature) - C(checked), C(no keyring), C(off) or C(none)),
+      C(downloads) (C(src), C(dest), C(checksum) or C(checksum_url) and C(checksum_name), when checked C(gpg_keyring)
+      with C(checksum_signature_url) or C(checksum_release_url) and C(checksum_release_name), C(entry), C(role)),
+      C(extracts) (C(archive), C(member), C(archive_format), C(member_checksum),
       C(dest), C(entry), C(role)), C(directories) to create and C(server_entries) (C(name), C(title), C(kernel),
-      C(initrd), C(cmdline), C(remote_src=true), C(architectures); or C(name), C(title), C(chain), C(architectures)).
+      C(initrd), C(cmdline), C(remote_src=true), C(architectures); or C(name), C(title), C(chain), C(architectures)),
+      C(packages) (C(gpgv) and the keyring packages of the default keyrings in use) and C(unchecked) (C({name, keyring})
+      of the entries signed upstream whose keyring is unknown).
   type: dict
 '''
 

@@ -38,9 +38,16 @@ FAMILIES = tuple(REQUIRED_PARAMS)
 ARCHIVE_FORMATS = ('auto', 'deb', 'tar', 'iso')
 ARCHIVE_DIR = '_archives'  # entry names start with [a-z0-9], so this never clashes with one
 
-_ENTRY_KEYS = {'name', 'title', 'family', 'mirror', 'version', 'vars', 'architectures', 'files', 'cmdline', 'chain',
+_ENTRY_KEYS = {'name', 'title', 'family', 'mirror', 'keyring', 'version', 'vars', 'architectures', 'files', 'cmdline', 'chain',
                'from', 'notes'}
-_FILE_KEYS = {'src', 'name', 'checksum', 'checksum_url', 'checksum_name', 'member', 'archive_format', 'member_checksum'}
+# How a checksums file is signed upstream: a detached signature, an inline-signed (clearsigned) file,
+# or a Debian Release file (InRelease, or Release + Release.gpg) listing the checksums file.
+_SIGNATURE_KEYS = ('checksum_signature_url', 'checksum_clearsigned', 'checksum_release_url', 'checksum_release_name')
+_FILE_KEYS = {'src', 'name', 'checksum', 'checksum_url', 'checksum_name', 'member', 'archive_format', 'member_checksum'} \
+    | set(_SIGNATURE_KEYS)
+# The boot_artifact options a download passes on (the plan's downloads carry these keys).
+_SOURCE_KEYS = ('src', 'checksum', 'checksum_url', 'checksum_name', 'checksum_signature_url', 'checksum_release_url',
+                'checksum_release_name')
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][A-Za-z0-9_]*)\}')
 _VAR_NAME = re.compile(r'^[a-z][a-z0-9_]*$')
 _RESERVED = ('mirror', 'mirror_scheme', 'mirror_host', 'mirror_path', 'name', 'version')
@@ -189,6 +196,7 @@ def _file(where, spec, values, mirror):
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ImagesError('%s.checksum_name must be the name of src in the checksums file, got %r' % (where, name))
         result['checksum_name'] = name or posixpath.basename(urllib.parse.urlparse(result['src']).path)
+    result.update(_signature(where, spec, mirror, has_url))
     member = spec.get('member')
     if member is not None:
         try:
@@ -209,6 +217,37 @@ def _file(where, spec, values, mirror):
     if not isinstance(served, str) or not _entries._FILE.match(served):
         raise ImagesError('%s: the served file name %r must be letters, digits and . _ + - only (set %s.name)' % (where, served, where))
     result['name'] = served
+    return result
+
+
+def _signature(where, spec, mirror, has_url):
+    """The file's upstream signature of its checksums file: {} when there is none."""
+    given = [key for key in _SIGNATURE_KEYS if spec.get(key) not in (None, '', False)]
+    if not given:
+        return {}
+    if not has_url:
+        raise ImagesError('%s.%s needs checksum_url: a signature covers a checksums file, not a pinned checksum' % (where, given[0]))
+    result = {}
+    clearsigned = spec.get('checksum_clearsigned')
+    if clearsigned not in (None, True, False):
+        raise ImagesError('%s.checksum_clearsigned must be true or false, got %r' % (where, clearsigned))
+    if spec.get('checksum_signature_url') not in (None, ''):
+        result['checksum_signature_url'] = _url('%s.checksum_signature_url' % where, spec['checksum_signature_url'], mirror)
+    if spec.get('checksum_release_url') not in (None, ''):
+        result['checksum_release_url'] = _url('%s.checksum_release_url' % where, spec['checksum_release_url'], mirror)
+        name = spec.get('checksum_release_name')
+        if name not in (None, ''):
+            if not isinstance(name, str) or re.search(r'\s', name):
+                raise ImagesError('%s.checksum_release_name must be the checksums file\'s path as the Release file lists it '
+                                  '(main/installer-amd64/current/images/SHA256SUMS), got %r' % (where, name))
+            result['checksum_release_name'] = name
+    elif spec.get('checksum_release_name') not in (None, ''):
+        raise ImagesError('%s.checksum_release_name needs checksum_release_url (the signed Release file that lists it)' % where)
+    if clearsigned and result:
+        raise ImagesError('%s.checksum_clearsigned: an inline-signed checksums file takes neither checksum_signature_url '
+                          'nor checksum_release_url' % where)
+    if clearsigned:
+        result['checksum_clearsigned'] = True
     return result
 
 
@@ -275,10 +314,14 @@ def entry(name, where, spec, mirrors):
         if isinstance(value, (dict, list, tuple)) or value is None:
             raise ImagesError('%s.vars.%s must be a string or number, got %r' % (where, key, value))
         values[key] = value
+    keyring = spec.get('keyring', family)
+    if not isinstance(keyring, str) or not _VAR_NAME.match(keyring):
+        raise ImagesError('%s.keyring must be a key of images_keyrings (lowercase letters, digits, _), got %r' % (where, keyring))
     result = {
         'name': name,
         'title': _fill('%s.title' % where, title, values),
         'family': family,
+        'keyring': keyring,
         'version': values['version'],
         'mirror': mirror['mirror'] if mirror else '',
         'architectures': _architectures(where, spec.get('architectures')),
@@ -316,8 +359,11 @@ def plan(settings, prefix='images_'):
     """Merge, validate and plan the enabled catalog entries.
 
     ``settings``: catalog (shipped, name -> entry), catalog_overrides, custom, enabled, mirrors
-    (user), default_mirrors (shipped), dir. Returns entries, downloads, extracts, directories and
-    server_entries (the server role's ``server_entries`` format).
+    (user), default_mirrors (shipped), dir, verify_signatures (default true), keyrings (user,
+    key -> path on the target) and default_keyrings (shipped, key -> {path, package}). Returns
+    entries, downloads, extracts, directories, server_entries (the server role's ``server_entries``
+    format), packages (gpgv and the keyring packages the signature checks need) and unchecked
+    (entries whose upstream signs the checksums but whose keyring is unknown).
     """
     settings = dict(settings or {})
     directory = settings.get('dir')
@@ -331,6 +377,10 @@ def plan(settings, prefix='images_'):
     all_mirrors.update(mirrors)
     for key in mirrors:
         _mirror_values('%smirrors.%s' % (prefix, key), mirrors[key])
+    verify = settings.get('verify_signatures', True)
+    if not isinstance(verify, bool):
+        raise ImagesError('%sverify_signatures must be true or false, got %r' % (prefix, verify))
+    keyrings = _keyrings(settings.get('default_keyrings'), settings.get('keyrings'), prefix)
     merged = catalog(settings.get('catalog'), settings.get('catalog_overrides'), settings.get('custom'), prefix=prefix)
     enabled = settings.get('enabled')
     if enabled is None:
@@ -347,8 +397,16 @@ def plan(settings, prefix='images_'):
         where, spec = merged[name]
         entries.append(entry(name, where, spec, all_mirrors))
     downloads, extracts, server_entries = [], [], []
-    archives = {}
+    archives, packages, unchecked = {}, set(), []
     for item in entries:
+        files = [item['kernel']] + item['initrds'] if item['kind'] == 'kernel' else []
+        signed = [spec for spec in files if any(key in spec for key in _SIGNATURE_KEYS)]
+        keyring = keyrings.get(item['keyring']) if verify else None
+        item['signature'] = 'none' if not signed else 'off' if not verify else 'checked' if keyring else 'no keyring'
+        if signed and verify and not keyring:
+            unchecked.append({'name': item['name'], 'keyring': item['keyring']})
+        if signed and keyring:
+            packages.update(['gpgv'] + ([keyring['package']] if keyring.get('package') else []))
         entry_dir = '%s/%s' % (directory, item['name'])
         if item['kind'] == 'chain':
             server_entries.append({'name': item['name'], 'title': item['title'], 'chain': item['chain'],
@@ -358,7 +416,13 @@ def plan(settings, prefix='images_'):
         for role, spec in [('kernel', item['kernel'])] + [('initrd', f) for f in item['initrds']]:
             dest = '%s/%s' % (entry_dir, spec['name'])
             paths.append(dest)
-            source = dict((k, spec[k]) for k in ('src', 'checksum', 'checksum_url', 'checksum_name') if k in spec)
+            source = dict((k, spec[k]) for k in _SOURCE_KEYS if k in spec)
+            if keyring and any(key in spec for key in _SIGNATURE_KEYS):
+                # boot_artifact: gpg_keyring without a signature URL means an inline-signed checksums file.
+                source['gpg_keyring'] = keyring['path']
+            else:
+                for key in _SIGNATURE_KEYS:
+                    source.pop(key, None)
             if 'member' not in spec:
                 downloads.append(dict(source, entry=item['name'], role=role, dest=dest))
                 continue
@@ -394,4 +458,30 @@ def plan(settings, prefix='images_'):
         'extracts': extracts,
         'directories': directories,
         'server_entries': server_entries,
+        'packages': sorted(packages),
+        'unchecked': unchecked,
     }
+
+
+def _keyrings(defaults, user, prefix):
+    """key -> {path, package} of the keyrings known on the target; the user's paths win, null or '' drops one."""
+    result = {}
+    for key, value in (defaults or {}).items():
+        if isinstance(value, dict) and value.get('path'):
+            result[key] = {'path': value['path'], 'package': value.get('package')}
+    user = {} if user is None else user
+    if not isinstance(user, dict):
+        raise ImagesError('%skeyrings must be a dict of keyring name (debian, ubuntu, ...) -> path of the OpenPGP keyring on the '
+                          'target, got %r' % (prefix, user))
+    for key, path in user.items():
+        where = '%skeyrings.%s' % (prefix, key)
+        if not isinstance(key, str) or not _VAR_NAME.match(key):
+            raise ImagesError('%s: %r is not a keyring name (lowercase letters, digits, _)' % (where, key))
+        if path in (None, ''):
+            result.pop(key, None)
+            continue
+        if not isinstance(path, str) or not path.startswith('/') or re.search(r'\s', path):
+            raise ImagesError('%s must be the absolute path of an OpenPGP keyring (.gpg) or armored key (.asc) on the target, '
+                              'got %r' % (where, path))
+        result[key] = {'path': path, 'package': None}
+    return result

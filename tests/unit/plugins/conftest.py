@@ -1,11 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netboot.pxe contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Throwaway OpenPGP keys and ISO9660 images for the boot_artifact tests.
+"""ISO9660 images for the boot_artifact tests (the throwaway OpenPGP keys are in tests/unit/conftest.py).
 
-Keys are generated once per session with ``gpg --quick-gen-key`` (ed25519, no passphrase) in
-a temporary GNUPGHOME; nothing touches the user's keyring. ISO images are built with xorriso
-and genisoimage (Makefile APT_TEST installs gpg, gpgv, xorriso and genisoimage).
+ISO images are built with xorriso and genisoimage (Makefile APT_TEST installs them).
 """
 from __future__ import annotations
 
@@ -14,58 +12,6 @@ import shutil
 import subprocess
 
 import pytest
-
-
-class Signer(object):
-    """One key pair in the session's temporary GNUPGHOME."""
-
-    def __init__(self, home, uid):
-        self.home = home
-        self.uid = uid
-        self.gpg(['--quick-gen-key', uid, 'ed25519', 'sign', 'never'])
-        listing = self.gpg(['--with-colons', '--list-keys', uid]).decode()
-        self.fingerprint = [line.split(':')[9] for line in listing.splitlines() if line.startswith('fpr:')][0]
-        self.public_armored = self.gpg(['--armor', '--export', self.fingerprint])
-        self.public_binary = self.gpg(['--export', self.fingerprint])
-
-    def gpg(self, args, data=None):
-        return subprocess.run(['gpg', '--batch', '--quiet', '--no-tty', '--passphrase', '', '--pinentry-mode', 'loopback'] + args,
-                              input=data, env=dict(os.environ, GNUPGHOME=str(self.home)), check=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout
-
-    def detach_sign(self, data, armor=True):
-        return self.gpg(['--local-user', self.fingerprint, '--detach-sign'] + (['--armor'] if armor else []) + ['--output', '-'], data)
-
-    def clearsign(self, data, *others):
-        users = []
-        for signer in (self,) + others:
-            users += ['--local-user', signer.fingerprint]
-        return self.gpg(users + ['--clearsign', '--output', '-'], data)
-
-
-@pytest.fixture(scope='session')
-def gpg_keys(tmp_path_factory):
-    """{'archive': Signer, 'stranger': Signer}: the trusted key and one that is not in the keyring."""
-    if not shutil.which('gpg'):
-        pytest.fail('gpg is not installed (make deps installs it: APT_TEST in the Makefile)')
-    home = tmp_path_factory.mktemp('gnupg')
-    home.chmod(0o700)
-    try:
-        yield {'archive': Signer(home, 'Archive Test <archive@example.invalid>'),
-               'stranger': Signer(home, 'Stranger <stranger@example.invalid>')}
-    finally:
-        subprocess.run(['gpgconf', '--kill', 'gpg-agent'], env=dict(os.environ, GNUPGHOME=str(home)), check=False)
-
-
-def run_command(argv, env):
-    """The (rc, stdout, stderr) runner _artifact.gpg_verify expects, like AnsibleModule.run_command."""
-    proc = subprocess.run(argv, env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
-
-
-@pytest.fixture
-def gpgv_runner():
-    return run_command
 
 
 KERNEL = os.urandom(200 * 1024)  # > 64 KiB: spans many sectors

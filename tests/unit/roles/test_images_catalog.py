@@ -20,8 +20,10 @@ ROLE = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'images'
 VARS = yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())
 CATALOG = VARS['__images_catalog']
 MIRRORS = VARS['__images_default_mirrors']
+KEYRINGS = VARS['__images_default_keyrings']
 NAMES = sorted(CATALOG)
-PLAN = _images.plan({'catalog': CATALOG, 'default_mirrors': MIRRORS, 'enabled': NAMES, 'dir': '/var/cache/netboot-pxe/images'})
+PLAN = _images.plan({'catalog': CATALOG, 'default_mirrors': MIRRORS, 'default_keyrings': KEYRINGS, 'enabled': NAMES,
+                     'dir': '/var/cache/netboot-pxe/images'})
 ENTRIES = dict((item['name'], item) for item in PLAN['entries'])
 SERVER = dict((item['name'], item) for item in PLAN['server_entries'])
 # Hosts the catalog may point at (each distribution's own download service).
@@ -33,7 +35,7 @@ def urls(name):
     item = ENTRIES[name]
     found = [item['chain']] if item['kind'] == 'chain' else []
     for spec in ([item['kernel']] + item['initrds']) if item['kind'] == 'kernel' else []:
-        found += [spec['src']] + ([spec['checksum_url']] if 'checksum_url' in spec else [])
+        found += [spec[key] for key in ('src', 'checksum_url', 'checksum_signature_url', 'checksum_release_url') if key in spec]
     found += re.findall(r'https?://\S+', item['cmdline'])
     return found
 
@@ -83,6 +85,50 @@ def test_every_file_has_an_upstream_or_pinned_checksum(name):
                 'SHA256SUMS', 'sha256sums.txt', '.treeinfo', 'CHECKSUMS') or spec['checksum_url'].endswith('.sha256')
         if 'member' in spec:
             assert spec['archive_format'] in ('deb', 'tar', 'iso')
+
+
+# How each family's checksums file is signed upstream (None: it is not), and the keyring that checks it.
+SIGNED = {
+    'debian': 'release', 'ubuntu': 'detached', 'fedora': None, 'rocky': None, 'almalinux': None, 'alpine': None, 'arch': None,
+    'opensuse': None, 'memtest86plus': None, 'netbootxyz': None,
+}
+
+
+def test_only_debians_keyring_is_shipped_and_it_is_the_packaged_one():
+    # A Debian target has no package with Ubuntu's, Fedora's or Alpine's signing keys (images_keyrings supplies them).
+    assert KEYRINGS == {'debian': {'path': '/usr/share/keyrings/debian-archive-keyring.gpg', 'package': 'debian-archive-keyring'}}
+    assert PLAN['packages'] == ['debian-archive-keyring', 'gpgv']
+    assert sorted(item['name'] for item in PLAN['unchecked']) == sorted(n for n in NAMES if ENTRIES[n]['family'] == 'ubuntu')
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_signed_checksums_files(name):
+    item = ENTRIES[name]
+    kind = SIGNED[item['family']]
+    files = [item['kernel']] + item['initrds'] if item['kind'] == 'kernel' else []
+    downloads = [d for d in PLAN['downloads'] if d['entry'] == name]
+    assert item['keyring'] == item['family']
+    for spec in files:
+        assert 'checksum_clearsigned' not in spec
+        if kind is None:
+            assert not set(spec) & {'checksum_signature_url', 'checksum_release_url', 'checksum_release_name'}, spec
+        elif kind == 'detached':
+            # Ubuntu: SHA256SUMS.gpg beside SHA256SUMS (releases.ubuntu.com/<ver>/, cdimage .../release/).
+            assert spec['checksum_signature_url'] == spec['checksum_url'] + '.gpg' and 'checksum_release_url' not in spec
+        else:
+            # Debian: the suite's InRelease lists main/installer-<arch>/current/images/SHA256SUMS.
+            suite = spec['checksum_url'].split('/dists/')[0] + '/dists/' + item['version'] + '/'
+            assert spec['checksum_release_url'] == suite + 'InRelease'
+            assert spec['checksum_release_name'] == spec['checksum_url'][len(suite):]
+            assert re.match(r'^main/installer-(amd64|arm64)/current/images/SHA256SUMS$', spec['checksum_release_name'])
+            assert 'checksum_signature_url' not in spec
+    if kind == 'release':
+        assert item['signature'] == 'checked'
+        assert downloads and all(d['gpg_keyring'] == '/usr/share/keyrings/debian-archive-keyring.gpg' for d in downloads)
+    elif kind == 'detached':
+        assert item['signature'] == 'no keyring' and not [d for d in downloads if 'gpg_keyring' in d]
+    else:
+        assert item['signature'] == 'none' and not [d for d in downloads if set(d) & {'gpg_keyring', 'checksum_signature_url'}]
 
 
 # The parameters each installer cannot boot without, as the family rules demand them.

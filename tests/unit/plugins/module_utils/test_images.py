@@ -104,6 +104,96 @@ def test_overrides_merge_recursively_and_custom_entries_add():
                     'remote_src': True, 'architectures': ['efi-arm64']}
 
 
+KEYRINGS = {'debian': {'path': '/usr/share/keyrings/debian-archive-keyring.gpg', 'package': 'debian-archive-keyring'}}
+SIGNED = {
+    'deb-amd64': {'files': {
+        'kernel': {'checksum_release_url': 'dists/{version}/InRelease', 'checksum_release_name': 'main/SHA256SUMS'},
+        'initrd': [{'src': 'dists/{version}/netboot/initrd.gz', 'checksum_url': 'dists/{version}/SHA256SUMS',
+                    'checksum_release_url': 'dists/{version}/InRelease'}]}},
+    'ubu': {'title': 'Ubuntu', 'family': 'ubuntu', 'mirror': 'debian', 'architectures': ['bios'],
+            'files': {'kernel': {'src': 'u/netboot.tar.gz', 'checksum_url': 'u/SHA256SUMS', 'checksum_signature_url': 'u/SHA256SUMS.gpg',
+                                 'member': 'amd64/linux', 'archive_format': 'tar'}},
+            'cmdline': {'ip': 'dhcp', 'url': '{mirror}/u.iso'}},
+    'fed': {'keyring': 'fedora', 'files': {'kernel': {'checksum_clearsigned': True}}},
+}
+
+
+def signed_plan(**changes):
+    settings = dict(catalog_overrides=SIGNED, enabled=['deb-amd64', 'ubu', 'fed', 'tool-bios'], default_keyrings=KEYRINGS)
+    settings.update(changes)
+    return plan(**settings)
+
+
+def test_signed_checksums_get_the_keyring_and_the_signature_options():
+    result = signed_plan(keyrings={'ubuntu': '/etc/keys/ubuntu-cdimage.gpg', 'fedora': '/etc/keys/fedora.asc'})
+    by_dest = dict((d['dest'], d) for d in result['downloads'])
+    assert by_dest['/var/cache/img/deb-amd64/linux'] == {
+        'entry': 'deb-amd64', 'role': 'kernel', 'dest': '/var/cache/img/deb-amd64/linux',
+        'src': 'https://deb.debian.org/debian/dists/trixie/netboot/linux', 'checksum_name': './netboot/linux',
+        'checksum_url': 'https://deb.debian.org/debian/dists/trixie/SHA256SUMS',
+        'checksum_release_url': 'https://deb.debian.org/debian/dists/trixie/InRelease', 'checksum_release_name': 'main/SHA256SUMS',
+        'gpg_keyring': '/usr/share/keyrings/debian-archive-keyring.gpg'}
+    # Without checksum_release_name boot_artifact takes the path below the Release file's directory.
+    assert 'checksum_release_name' not in by_dest['/var/cache/img/deb-amd64/initrd.gz']
+    assert by_dest['/var/cache/img/deb-amd64/initrd.gz']['gpg_keyring'] == '/usr/share/keyrings/debian-archive-keyring.gpg'
+    archive = by_dest['/var/cache/img/_archives/netboot.tar.gz']
+    assert archive['checksum_signature_url'] == 'https://deb.debian.org/debian/u/SHA256SUMS.gpg'
+    assert archive['gpg_keyring'] == '/etc/keys/ubuntu-cdimage.gpg'
+    # Inline-signed: the keyring alone (boot_artifact then wants a clearsigned checksums file).
+    fed = by_dest['/var/cache/img/fed/vmlinuz']
+    assert fed['gpg_keyring'] == '/etc/keys/fedora.asc' and not set(fed) & {'checksum_signature_url', 'checksum_release_url'}
+    assert 'checksum_clearsigned' not in fed
+    # Pinned checksums and unsigned checksums files pass no signature options.
+    assert 'gpg_keyring' not in by_dest['/var/cache/img/fed/initrd.img']
+    assert 'gpg_keyring' not in by_dest['/var/cache/img/_archives/tool_1_amd64.deb']
+    assert result['packages'] == ['debian-archive-keyring', 'gpgv']
+    assert result['unchecked'] == []
+    assert [(e['name'], e['keyring'], e['signature']) for e in result['entries']] == [
+        ('deb-amd64', 'debian', 'checked'), ('ubu', 'ubuntu', 'checked'), ('fed', 'fedora', 'checked'), ('tool-bios', 'memtest86plus', 'none')]
+
+
+def test_without_a_keyring_or_with_verification_off_only_checksums_are_checked():
+    result = signed_plan()
+    assert result['unchecked'] == [{'name': 'ubu', 'keyring': 'ubuntu'}, {'name': 'fed', 'keyring': 'fedora'}]
+    for download in result['downloads']:
+        if download['entry'] != 'deb-amd64':
+            assert not set(download) & {'gpg_keyring', 'checksum_signature_url', 'checksum_release_url', 'checksum_release_name'}
+    # The resolved entries keep what upstream signs, for the README and the catalog tests.
+    assert result['entries'][1]['kernel']['checksum_signature_url'] == 'https://deb.debian.org/debian/u/SHA256SUMS.gpg'
+    off = signed_plan(verify_signatures=False)
+    assert off['packages'] == [] and off['unchecked'] == []
+    assert [e['signature'] for e in off['entries']] == ['off', 'off', 'off', 'none']
+    assert not [d for d in off['downloads'] if 'gpg_keyring' in d]
+    # A user's null drops a shipped keyring; a user's path replaces it (no package needed then).
+    dropped = signed_plan(keyrings={'debian': None})
+    assert dropped['packages'] == [] and {'name': 'deb-amd64', 'keyring': 'debian'} in dropped['unchecked']
+    own = signed_plan(keyrings={'debian': '/srv/keys/debian.gpg'}, enabled=['deb-amd64'])
+    assert own['packages'] == ['gpgv'] and own['downloads'][0]['gpg_keyring'] == '/srv/keys/debian.gpg'
+
+
+@pytest.mark.parametrize('changes,message', [
+    ({'keyrings': ['/k.gpg']}, 'images_keyrings must be a dict'),
+    ({'keyrings': {'ubuntu': 'keys/u.gpg'}}, 'images_keyrings.ubuntu must be the absolute path'),
+    ({'keyrings': {'Ubuntu': '/k.gpg'}}, "images_keyrings.Ubuntu: 'Ubuntu' is not a keyring name"),
+    ({'verify_signatures': 'yes'}, 'images_verify_signatures must be true or false'),
+    ({'catalog_overrides': {'fed': {'files': {'initrd': {'checksum_signature_url': 'x.gpg'}}}}},
+     'images_catalog_overrides.fed.files.initrd[0].checksum_signature_url needs checksum_url'),
+    ({'catalog_overrides': {'fed': {'files': {'kernel': {'checksum_release_name': 'main/SHA256SUMS'}}}}},
+     'images_catalog_overrides.fed.files.kernel.checksum_release_name needs checksum_release_url'),
+    ({'catalog_overrides': {'fed': {'files': {'kernel': {'checksum_clearsigned': True, 'checksum_signature_url': 'x.gpg'}}}}},
+     'images_catalog_overrides.fed.files.kernel.checksum_clearsigned: an inline-signed checksums file takes neither'),
+    ({'catalog_overrides': {'fed': {'files': {'kernel': {'checksum_clearsigned': 'yes'}}}}},
+     'images_catalog_overrides.fed.files.kernel.checksum_clearsigned must be true or false'),
+    ({'catalog_overrides': {'fed': {'files': {'kernel': {'checksum_signature_url': '/abs.gpg'}}}}},
+     'images_catalog_overrides.fed.files.kernel.checksum_signature_url'),
+    ({'catalog_overrides': {'fed': {'keyring': 'Fedora Keys'}}}, 'images_catalog_overrides.fed.keyring must be a key of images_keyrings'),
+])
+def test_signature_errors_name_the_variable(changes, message):
+    with pytest.raises(_images.ImagesError) as excinfo:
+        plan(**changes)
+    assert message in str(excinfo.value)
+
+
 def test_merge_keeps_the_base_untouched():
     base = {'a': {'b': 1, 'c': [1]}}
     assert _images.merge(base, {'a': {'c': [2]}, 'd': 3}) == {'a': {'b': 1, 'c': [2]}, 'd': 3}
