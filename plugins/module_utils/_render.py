@@ -192,7 +192,7 @@ def ipxe(site, host=None):
                       'iseq ${net0/chip} undionly || chain %s || goto failed' % site['bios_chainload']]
         lines += [':netboot_host',
                   '# A host with an assignment of its own has a script named after its MAC.',
-                  'chain --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_menu']
+                  'chain --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_host_exited']
     lines.append(':netboot_menu')
     if 'pcbios' in groups:
         lines.append('iseq ${platform} pcbios && goto menu-pcbios || goto netboot_by_arch')
@@ -226,8 +226,15 @@ def ipxe(site, host=None):
                   'sanboot --no-describe --drive 0x80 || goto failed']
     if 'efi' in local:
         lines += ['', ':local-efi', 'echo netboot.pxe: returning to the firmware to boot from a local disk',
+                  '# exit ends only the current script: in a host script chained from boot.ipxe this tells',
+                  '# boot.ipxe to leave iPXE too (instead of showing the menu).',
+                  'set netboot_local 1',
                   '# exit 1 rather than exit 0: some UEFI firmware stops at its setup screen after a successful exit.',
                   'exit 1']
+    if host is None:
+        lines += ['', ':netboot_host_exited',
+                  "# No host script, or it failed, or it chose local boot on UEFI (its exit ended only itself).",
+                  'isset ${netboot_local} && exit 1 || goto netboot_menu']
     lines += ['', ':unsupported', 'echo netboot.pxe: no menu for ${platform}/${buildarch} clients on this server',
               '', ':failed', 'echo netboot.pxe: network boot failed; returning to the firmware',
               '# exit 1 rather than exit 0: some UEFI firmware drops into setup on success.', 'exit 1']

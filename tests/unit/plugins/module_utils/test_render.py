@@ -131,6 +131,14 @@ def test_local_boot_on_uefi_uses_exit_1_and_grub_chainloads():
     local = _ipxe_section(text, 'local-efi')
     assert 'exit 1' in local
     assert not re.search(r'^exit( 0)?$', text, re.M)
+    # exit in a host script chained from boot.ipxe ends only that script (seen on OVMF: the client
+    # then booted the menu default): the host script flags local boot and boot.ipxe leaves iPXE.
+    host_local = _render.ipxe(site(), host(entry='local'))
+    for script in (text, host_local):
+        assert [line for line in _ipxe_section(script, 'local-efi') if line and line[0] != '#'][-2:] == ['set netboot_local 1', 'exit 1']
+    assert 'chain --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_host_exited' in text
+    assert 'isset ${netboot_local} && exit 1 || goto netboot_menu' in _ipxe_section(text, 'netboot_host_exited')
+    assert ':netboot_host_exited' not in host_local
     assert 'sanboot --no-describe --drive 0x80 || goto failed' in _ipxe_section(text, 'local-pcbios')
     grub = _render.grub(site(boot_loaders=IPXE_BIOS_PXELINUX))
     assert 'chainloader "$loader"' in grub
