@@ -11,7 +11,7 @@ PY        := $(BIN)/python
 APT_TEST  := git shellcheck ca-certificates gpg gpg-agent gpgv xorriso genisoimage
 # The lab: systemd containers (podman), PXE clients (QEMU + firmware), probes.
 APT_LAB   := podman runc debootstrap iptables iproute2 openssh-client qemu-system-x86 ovmf ipxe-qemu \
-             busybox-static dnsmasq-base qemu-system-arm qemu-efi-aarch64
+             busybox-static dnsmasq-base qemu-system-arm qemu-efi-aarch64 mtools gdisk
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(TREE_ROOT)

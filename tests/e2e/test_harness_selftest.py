@@ -91,6 +91,35 @@ def test_firmware_rows_build_pxe_command_lines(firmware, tmp_path):
     assert ('file=%s/v,,1.fd' % tmp_path in ' '.join(argv)) == (spec.code is not None)
 
 
+@pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))
+def test_local_disk_is_the_second_boot_device_and_never_written(firmware, tmp_path):
+    common = dict(tap='tap0', mac='52:54:00:12:34:56', serial_log=tmp_path / 's.log', vars_copy=tmp_path / 'v.fd')
+    plain = qemu.qemu_command(firmware, **common)
+    argv = qemu.qemu_command(firmware, disk=tmp_path / 'disk,1.img', **common)
+    assert argv[:len(plain)] == plain  # without a disk the command line is unchanged
+    drive, device = argv[len(plain):][1:4:2]
+    assert argv[len(plain):][0:4:2] == ['-drive', '-device']
+    ovmf = qemu.FIRMWARE[firmware].code is not None and firmware != 'arm64'
+    assert (argv[len(plain) + 4:] == ['-fw_cfg', 'name=opt/org.tianocore/IPv6Support,string=no']) == ovmf
+    assert len(argv) == len(plain) + (6 if ovmf else 4)
+    assert drive.split(',')[:4] == ['if=none', 'id=disk0', 'format=raw', 'snapshot=on']
+    assert drive.endswith('file=%s/disk,,1.img' % tmp_path)
+    assert device == '%s,drive=disk0,bootindex=2' % qemu.FIRMWARE[firmware].disk_device
+    assert plain[-1].endswith(',bootindex=1')
+
+
+def test_local_disk_programs_are_well_formed():
+    app = assets.efi_app_x64(assets.LOCAL_DISK_EFI_LINE)
+    pe = int.from_bytes(app[0x3c:0x40], 'little')
+    assert app[:2] == b'MZ' and app[pe:pe + 6] == b'PE\0\0\x64\x86'
+    assert int.from_bytes(app[pe + 24 + 68:pe + 24 + 70], 'little') == 10  # EFI application
+    assert assets.LOCAL_DISK_EFI_LINE.encode('utf-16-le') in app
+    code = assets.mbr_boot_code(assets.LOCAL_DISK_BIOS_LINE)
+    assert len(code) <= 440 and assets.LOCAL_DISK_BIOS_LINE.encode() in code
+    with pytest.raises(ValueError):
+        assets.mbr_boot_code('x' * 440)
+
+
 def test_every_firmware_row_is_installable_by_ensure_host_packages(monkeypatch):
     calls = []
 
@@ -260,3 +289,17 @@ def test_interrupt_leaves_no_qemu(boot_files, log_dir, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         qemu.direct_boot(kernel, initrd, '', log_dir=log_dir)
     assert len(started) == 1 and _gone(started[0])
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize('firmware, line', [('uefi', assets.LOCAL_DISK_EFI_LINE), ('bios', assets.LOCAL_DISK_BIOS_LINE)])
+def test_local_disk_boots_on_its_own(firmware, line, log_dir):
+    """The local-boot tests' disk without a network: the firmware starts it, it prints its line and powers off."""
+    assets.ensure_host_packages()
+    disk = assets.local_disk()
+    before = disk.read_bytes()
+    result = qemu.disk_boot(disk, firmware=firmware, log_dir=log_dir, name='disk-' + firmware)
+    log = qemu.clean_serial(result.serial_log.read_bytes())
+    assert line in log, log[-3000:]
+    assert not result.timed_out and result.returncode == 0
+    assert disk.read_bytes() == before  # snapshot=on

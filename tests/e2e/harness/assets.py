@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
@@ -31,7 +32,8 @@ from pathlib import Path
 DEFAULT_CACHE = Path(os.environ.get('NETBOOT_PXE_CACHE', '/var/cache/netboot-pxe-test'))
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-HOST_PACKAGES = ('qemu-system-x86', 'ovmf', 'ipxe-qemu', 'busybox-static')
+# mtools and gdisk build the local disk image (local_disk()).
+HOST_PACKAGES = ('qemu-system-x86', 'ovmf', 'ipxe-qemu', 'busybox-static', 'mtools', 'gdisk')
 # qemu-system-aarch64 and AAVMF (qemu.FIRMWARE['arm64']); only installed on request, they are big.
 ARM64_HOST_PACKAGES = ('qemu-system-arm', 'qemu-efi-aarch64')
 BUSYBOX = Path('/bin/busybox')
@@ -320,3 +322,122 @@ def initramfs(cache_dir=DEFAULT_CACHE, busybox=None, arch='amd64'):
         return target
     archive = build_cpio(busybox_bytes, INIT_SCRIPT)
     return _atomic_write(target, lambda stream: stream.write(gzip.compress(archive, compresslevel=9, mtime=0)))
+
+
+# The local disk the local-boot tests leave the network for (local_disk()). Both programs on it
+# print one line starting with LOCAL_DISK_MARKER on the serial console and power the machine off.
+LOCAL_DISK_MARKER = 'PXE-E2E-LOCAL-DISK'
+LOCAL_DISK_EFI_LINE = LOCAL_DISK_MARKER + ' efi: /EFI/BOOT/BOOTX64.EFI started from the local disk'
+LOCAL_DISK_BIOS_LINE = LOCAL_DISK_MARKER + ' bios: MBR boot code started from the local disk'
+# 8 MiB GPT disk, one 6 MiB EFI System Partition from sector 2048 (FAT16).
+_DISK_SECTORS = 16384
+_ESP_FIRST, _ESP_LAST = 2048, 14335
+_DISK_LAYOUT = 'gpt-esp-v1 %d %d %d' % (_DISK_SECTORS, _ESP_FIRST, _ESP_LAST)
+
+
+def efi_app_x64(message):
+    """A minimal x86_64 EFI application (PE32+) that prints ``message`` on ConOut and shuts down.
+
+    Hand-assembled, position independent (no relocations), so it needs no toolchain:
+    ``SystemTable->ConOut->OutputString(ConOut, message)`` then
+    ``SystemTable->RuntimeServices->ResetSystem(EfiResetShutdown, 0, 0, NULL)``; OVMF routes
+    ConOut to the serial console and the shutdown ends QEMU.
+    """
+    text = ('\r\n' + message + '\r\n').encode('utf-16-le') + b'\0\0'
+    code = bytearray()
+    code += bytes.fromhex('4883EC28')             # sub rsp, 0x28 (shadow space, 16-byte alignment)
+    code += bytes.fromhex('4889D3')               # mov rbx, rdx           ; EFI_SYSTEM_TABLE *
+    code += bytes.fromhex('488B4B40')             # mov rcx, [rbx+0x40]    ; ->ConOut
+    lea = len(code)
+    code += bytes.fromhex('488D1500000000')       # lea rdx, [rip+text]
+    code += bytes.fromhex('FF5108')               # call [rcx+0x08]        ; ->OutputString
+    code += bytes.fromhex('488B4358')             # mov rax, [rbx+0x58]    ; ->RuntimeServices
+    code += bytes.fromhex('B902000000')           # mov ecx, 2             ; EfiResetShutdown
+    code += bytes.fromhex('31D24531C04531C9')     # xor edx, edx; xor r8d, r8d; xor r9d, r9d
+    code += bytes.fromhex('FF5068')               # call [rax+0x68]        ; ->ResetSystem
+    code += bytes.fromhex('EBFE')                 # jmp $
+    code += b'\x90' * (len(code) % 2)
+    struct.pack_into('<i', code, lea + 3, len(code) - (lea + 7))
+    body = bytes(code) + text
+    file_align, section_align = 0x200, 0x1000
+    raw_size = -(-len(body) // file_align) * file_align
+    image_size = section_align + -(-len(body) // section_align) * section_align
+    dos = bytearray(64)
+    dos[0:2] = b'MZ'
+    struct.pack_into('<I', dos, 0x3c, len(dos))
+    # COFF: AMD64, one section, 240-byte optional header, executable | large address aware.
+    coff = struct.pack('<4sHHIIIHH', b'PE\0\0', 0x8664, 1, 0, 0, 0, 240, 0x0022)
+    optional = struct.pack('<HBBIIIIIQIIHHHHHHIIIIHHQQQQII',
+                           0x20b, 0, 0, raw_size, 0, 0, section_align, section_align,  # entry = start of .text
+                           0x140000000, section_align, file_align, 0, 0, 0, 0, 0, 0, 0,
+                           image_size, file_align, 0, 10, 0,  # subsystem 10: EFI application
+                           0x100000, 0x1000, 0x100000, 0x1000, 0, 16) + b'\0' * (16 * 8)
+    section = struct.pack('<8sIIIIIIHHI', b'.text', len(body), section_align, raw_size, file_align,
+                          0, 0, 0, 0, 0x60000020)  # code | execute | read
+    headers = bytes(dos) + coff + optional + section
+    return headers + b'\0' * (file_align - len(headers)) + body + b'\0' * (raw_size - len(body))
+
+
+def mbr_boot_code(message):
+    """16-bit MBR boot code (<= 440 bytes) that writes ``message`` to COM1 and powers QEMU's PC off.
+
+    It writes the UART directly (SeaBIOS's teletype output goes to the absent VGA), then ACPI S5
+    through the PIIX4 PM1a control register SeaBIOS sets up on QEMU's ``pc`` machine (port 0x604).
+    """
+    code = bytearray(bytes.fromhex('FAFC31C08ED8'))  # cli; cld; xor ax, ax; mov ds, ax
+    mov_si = len(code)
+    code += bytes.fromhex('BE0000')                  # mov si, text
+    code += bytes.fromhex('BAF803')                  # mov dx, 0x3f8
+    code += bytes.fromhex('AC84C07403EEEBF8')        # lodsb; test al, al; jz +3; out dx, al; jmp lodsb
+    code += bytes.fromhex('BA0406B80020EF')          # mov dx, 0x604; mov ax, 0x2000; out dx, ax
+    code += bytes.fromhex('F4EBFD')                  # hlt; jmp hlt
+    struct.pack_into('<H', code, mov_si + 1, 0x7c00 + len(code))
+    code += ('\r\n' + message + '\r\n').encode('ascii') + b'\0'
+    if len(code) > 440:
+        raise ValueError('MBR boot code of %d bytes does not fit in 440' % len(code))
+    return bytes(code)
+
+
+def _build_local_disk(path, efi_app, boot_code):
+    # Fixed GUIDs and volume serial: the same inputs give the same layout.
+    _run(['sgdisk', '--clear', '--disk-guid=4e425058-0000-4000-8000-000000000001',
+          '--new=1:%d:%d' % (_ESP_FIRST, _ESP_LAST), '--typecode=1:ef00', '--change-name=1:ESP',
+          '--partition-guid=1:4e425058-0000-4000-8000-000000000002', str(path)])
+    fat = '%s@@%d' % (path, _ESP_FIRST * 512)
+    env = dict(os.environ, MTOOLS_SKIP_CHECK='1')
+    _run(['mformat', '-i', fat, '-T', str(_ESP_LAST - _ESP_FIRST + 1), '-h', '1', '-s', '32', '-H', str(_ESP_FIRST),
+          '-N', '4e425058', '-v', 'ESP', '::'], env=env)
+    _run(['mmd', '-i', fat, '::/EFI', '::/EFI/BOOT'], env=env)
+    app = path.parent / 'BOOTX64.EFI'
+    app.write_bytes(efi_app)
+    _run(['mcopy', '-i', fat, str(app), '::/EFI/BOOT/BOOTX64.EFI'], env=env)
+    # The protective MBR sgdisk wrote keeps its partition table and signature; only the code area changes.
+    with open(path, 'r+b') as disk:
+        disk.write(boot_code)
+
+
+def local_disk(cache_dir=DEFAULT_CACHE):
+    """Path of a cached raw 8 MiB disk image that boots on UEFI and on BIOS, with a recognisable line.
+
+    A GPT disk with one FAT EFI System Partition holding /EFI/BOOT/BOOTX64.EFI (efi_app_x64(),
+    prints LOCAL_DISK_EFI_LINE) and, in the protective MBR's code area, mbr_boot_code() (prints
+    LOCAL_DISK_BIOS_LINE). Nothing the PXE server serves prints these lines, so seeing one proves
+    the firmware (or a loader) really started the disk. Attach it with qemu.boot(disk=...), which
+    never writes to it. Built with sgdisk (gdisk) and mtools; the name carries a hash of the inputs.
+    """
+    efi_app = efi_app_x64(LOCAL_DISK_EFI_LINE)
+    boot_code = mbr_boot_code(LOCAL_DISK_BIOS_LINE)
+    digest = hashlib.sha256()
+    for part in (efi_app, boot_code, _DISK_LAYOUT.encode()):
+        digest.update(hashlib.sha256(part).digest())
+    target = Path(cache_dir) / ('local-disk-%s.img' % digest.hexdigest()[:16])
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix='.local-disk-', dir=target.parent) as work:
+        image = Path(work) / 'disk.img'
+        with open(image, 'wb') as stream:
+            stream.truncate(_DISK_SECTORS * 512)
+        _build_local_disk(image, efi_app, boot_code)
+        with image.open('rb') as source:
+            return _atomic_write(target, lambda stream: shutil.copyfileobj(source, stream))

@@ -131,6 +131,11 @@ def test_local_boot_on_uefi_uses_exit_1_and_grub_chainloads():
     local = _ipxe_section(text, 'local-efi')
     assert 'exit 1' in local
     assert not re.search(r'^exit( 0)?$', text, re.M)
+    # exit in a host script chained from boot.ipxe would end only that script (seen on OVMF and
+    # SeaBIOS: the client then booted the menu default); chained with --replace it leaves iPXE.
+    host_local = _render.ipxe(site(), host(entry='local'))
+    assert [line for line in _ipxe_section(host_local, 'local-efi') if line and line[0] != '#'][-1] == 'exit 1'
+    assert 'chain --replace --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_menu' in text
     assert 'sanboot --no-describe --drive 0x80 || goto failed' in _ipxe_section(text, 'local-pcbios')
     grub = _render.grub(site(boot_loaders=IPXE_BIOS_PXELINUX))
     assert 'chainloader "$loader"' in grub
