@@ -3,7 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Scripted PXE protocol clients: ask a PXE server what it answers, the way firmware asks.
 
-Stdlib only, so it runs with a bare system python3 inside a network namespace::
+A thin command line around the collection's protocol core,
+plugins/module_utils/_pxeproto.py (also used by the netboot.pxe.pxe_probe module).
+That file is loaded by its path, so this still runs with a bare system python3
+(no Ansible) inside a network namespace, from the git checkout or a collection tree::
 
     ip netns exec NS python3 probes.py dhcp eth0 52:54:00:12:34:56 --arch 7
     ip netns exec NS python3 probes.py tftp 10.99.0.1 undionly.kpxe
@@ -11,580 +14,45 @@ Stdlib only, so it runs with a bare system python3 inside a network namespace::
 
 Every subcommand prints one JSON object on stdout (bytes values hex-encoded) and
 exits 0 on success, 1 on no reply or error (the object then carries "error").
+Importing this file gives the protocol functions too (``probes.build_discover`` ...).
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
-import ipaddress
+import importlib.util
 import json
-import random
-import select
-import socket
-import struct
+import os
 import sys
-import time
 import urllib.error
-import urllib.request
-import uuid
 
-__all__ = [
-    'DHCP_MAGIC', 'MSG_TYPES', 'TftpError', 'build_discover', 'dhcp_probe', 'encode_options',
-    'http_get', 'main', 'parse_options', 'parse_reply', 'tftp_get', 'tftp_transfer',
-]
-
-DHCP_MAGIC = b'\x63\x82\x53\x63'
-BOOTP_MIN_LEN = 300  # RFC 951/1542: many servers and relays drop shorter BOOTP packets
-BOOTP_FIXED_LEN = 236  # op .. file, before the magic cookie
-
-MSG_TYPES = {
-    1: 'DISCOVER', 2: 'OFFER', 3: 'REQUEST', 4: 'DECLINE', 5: 'ACK',
-    6: 'NAK', 7: 'RELEASE', 8: 'INFORM',
-}
-MSG_CODES = {name: code for code, name in MSG_TYPES.items()}
-
-# What PXE ROMs ask for (PXE 2.1 spec plus the usual network parameters).
-PARAM_REQUEST_LIST = (1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 43, 54, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135)
-
-# PXE vendor-encapsulated (option 43) sub-options, PXE 2.1 spec table 2-1.
-PXE_SUBOPTIONS = {
-    1: 'PXE_MTFTP_IP', 2: 'PXE_MTFTP_CPORT', 3: 'PXE_MTFTP_SPORT', 4: 'PXE_MTFTP_TMOUT',
-    5: 'PXE_MTFTP_DELAY', 6: 'PXE_DISCOVERY_CONTROL', 7: 'PXE_DISCOVERY_MCAST_ADDR',
-    8: 'PXE_BOOT_SERVERS', 9: 'PXE_BOOT_MENU', 10: 'PXE_MENU_PROMPT', 11: 'PXE_MCAST_ADDRS_ALLOC',
-    12: 'PXE_CREDENTIAL_TYPES', 71: 'PXE_BOOT_ITEM',
-}
-
-# iPXE "feature" sub-options of option 175 (src/include/ipxe/dhcp.h): a real iPXE sends one per built-in feature.
-IPXE_FEATURES = (
-    (16, b'\x02'),  # PXE_EXT (PXE API extensions, version 2)
-    (19, b'\x01'),  # HTTP
-    (20, b'\x01'),  # HTTPS
-    (21, b'\x01'),  # TFTP
-    (23, b'\x01'),  # DNS
-    (24, b'\x01'),  # bzImage
-    (36, b'\x01'),  # EFI
-)
-
-TFTP_RRQ, TFTP_WRQ, TFTP_DATA, TFTP_ACK, TFTP_ERROR, TFTP_OACK = 1, 2, 3, 4, 5, 6
-TFTP_ERRORS = {
-    0: 'not defined', 1: 'file not found', 2: 'access violation', 3: 'disk full',
-    4: 'illegal TFTP operation', 5: 'unknown transfer ID', 6: 'file already exists',
-    7: 'no such user', 8: 'option negotiation refused',
-}
-
-
-# --------------------------------------------------------------------------- helpers
-
-def _to_bytes(value):
-    if value is None:
-        return b''
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    return str(value).encode('utf-8')
-
-
-def _mac_bytes(mac):
-    """'52:54:00:ab:cd:ef', '52-54-00-AB-CD-EF', '525400abcdef' or 6 raw bytes -> 6 bytes."""
-    if isinstance(mac, (bytes, bytearray)):
-        raw = bytes(mac)
-    else:
-        text = ''.join(ch for ch in str(mac) if ch not in ':-.')
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise ValueError('invalid MAC address: %r' % (mac,)) from None
-    if len(raw) != 6:
-        raise ValueError('invalid MAC address: %r' % (mac,))
-    return raw
-
-
-def _mac_str(raw):
-    return ':'.join('%02x' % b for b in raw)
-
-
-def _ip_bytes(addr):
-    if addr is None:
-        return b'\0\0\0\0'
-    return ipaddress.IPv4Address(addr).packed
-
-
-def _ip_str(raw):
-    return str(ipaddress.IPv4Address(bytes(raw)))
-
-
-def _cstr(raw):
-    """A NUL-terminated fixed-size BOOTP field as a str."""
-    return bytes(raw).split(b'\0', 1)[0].decode('utf-8', 'replace')
-
-
-def _ip_list(raw):
-    if not raw or len(raw) % 4:
-        return None
-    return [_ip_str(raw[i:i + 4]) for i in range(0, len(raw), 4)]
-
-
-def _uuid_bytes(client_uuid, mac_raw):
-    if client_uuid is None:
-        # Stable per MAC, like a machine's SMBIOS UUID.
-        return uuid.uuid5(uuid.NAMESPACE_OID, 'netboot.pxe:' + _mac_str(mac_raw)).bytes
-    if isinstance(client_uuid, uuid.UUID):
-        return client_uuid.bytes
-    if isinstance(client_uuid, (bytes, bytearray)):
-        if len(client_uuid) != 16:
-            raise ValueError('client UUID must be 16 bytes')
-        return bytes(client_uuid)
-    return uuid.UUID(str(client_uuid)).bytes
-
-
-# --------------------------------------------------------------------------- DHCP encoding
-
-def encode_options(options):
-    """Encode (code, value) pairs as DHCP options, without the end option.
-
-    Values longer than 255 bytes are split into several instances of the same
-    option (RFC 3396); a parser concatenates them again.
-    """
-    out = bytearray()
-    for code, value in options:
-        if not 0 < code < 255:
-            raise ValueError('option code must be 1..254, not %r' % (code,))
-        value = _to_bytes(value)
-        if not value:
-            out += bytes((code, 0))
-            continue
-        for start in range(0, len(value), 255):
-            chunk = value[start:start + 255]
-            out += bytes((code, len(chunk))) + chunk
-    return bytes(out)
-
-
-def build_discover(mac, *, arch=None, vendor_class=None, user_class=None, ipxe_175=False, xid=None, msg_type=1,
-                   ciaddr=None, requested_ip=None, server_id=None, client_uuid=None, extra_options=None):
-    """Build a BOOTP/DHCP client packet as PXE firmware sends it.
-
-    ``msg_type`` is the option 53 value (1 DISCOVER, 3 REQUEST, 8 INFORM, or the name).
-    With ``arch`` (option 93 client system architecture, e.g. 0 BIOS, 7 x86-64 UEFI,
-    16 x86-64 UEFI HTTP) the packet also carries options 94 and 97 and, unless
-    ``vendor_class`` says otherwise, option 60 ``PXEClient:Arch:%05d:UNDI:002001``.
-    ``user_class`` is sent raw as option 77 (iPXE sends ``iPXE``), ``ipxe_175`` adds
-    an iPXE feature option 175. ``ciaddr``/``requested_ip`` (option 50)/``server_id``
-    (option 54) serve REQUESTs; ``extra_options`` is an iterable of (code, value)
-    pairs appended before the end option.
-    """
-    mac_raw = _mac_bytes(mac)
-    if isinstance(msg_type, str):
-        msg_type = MSG_CODES[msg_type.upper()]
-    if xid is None:
-        xid = random.getrandbits(32)
-    header = struct.pack(
-        '!BBBBIHH4s4s4s4s16s64s128s',
-        1, 1, 6, 0,             # op BOOTREQUEST, htype ethernet, hlen, hops
-        xid & 0xffffffff,
-        0, 0x8000,              # secs, flags: broadcast (we may have no address to receive unicast on)
-        _ip_bytes(ciaddr), b'\0' * 4, b'\0' * 4, b'\0' * 4,  # ciaddr yiaddr siaddr giaddr
-        mac_raw.ljust(16, b'\0'), b'', b'',
-    )
-    params = list(PARAM_REQUEST_LIST)
-    if ipxe_175:
-        params.append(175)
-    opts = [(53, bytes((msg_type,)))]
-    if requested_ip is not None:
-        opts.append((50, _ip_bytes(requested_ip)))
-    if server_id is not None:
-        opts.append((54, _ip_bytes(server_id)))
-    opts.append((55, bytes(params)))
-    opts.append((57, struct.pack('!H', 1500)))
-    if arch is not None:
-        opts.append((93, struct.pack('!H', int(arch))))
-        opts.append((94, b'\x01\x02\x01'))  # NDI: UNDI 2.1
-        opts.append((97, b'\x00' + _uuid_bytes(client_uuid, mac_raw)))
-        if vendor_class is None:
-            vendor_class = 'PXEClient:Arch:%05d:UNDI:002001' % int(arch)
-    if vendor_class is not None:
-        opts.append((60, _to_bytes(vendor_class)))
-    if user_class is not None:
-        opts.append((77, _to_bytes(user_class)))
-    if ipxe_175:
-        opts.append((175, b''.join(bytes((code, len(val))) + val for code, val in IPXE_FEATURES)))
-    if extra_options:
-        opts.extend(extra_options)
-    packet = header + DHCP_MAGIC + encode_options(opts) + b'\xff'
-    return packet.ljust(BOOTP_MIN_LEN, b'\0')
-
-
-# --------------------------------------------------------------------------- DHCP decoding
-
-def parse_options(data, options=None):
-    """Parse a DHCP option area into ``{code: bytes}``.
-
-    Pads (0) are skipped, parsing stops at end (255); repeated instances of a code
-    are concatenated (RFC 3396). ``options`` is an existing dict to add to.
-    Raises ValueError on an option running past the end of the data.
-    """
-    options = {} if options is None else options
-    data = bytes(data)
-    pos = 0
-    while pos < len(data):
-        code = data[pos]
-        if code == 0:
-            pos += 1
-            continue
-        if code == 255:
-            break
-        if pos + 1 >= len(data):
-            raise ValueError('option %d truncated (no length byte)' % code)
-        length = data[pos + 1]
-        end = pos + 2 + length
-        if end > len(data):
-            raise ValueError('option %d truncated: needs %d bytes, %d left' % (code, length, len(data) - pos - 2))
-        options[code] = options.get(code, b'') + data[pos + 2:end]
-        pos = end
-    return options
-
-
-def _decode_pxe_suboption(code, data):
-    # pylint: disable=too-many-return-statements
-    if code in (1, 7) and len(data) == 4:
-        return _ip_str(data)
-    if code in (2, 3) and len(data) == 2:
-        return struct.unpack('!H', data)[0]
-    if code in (4, 5, 6) and len(data) == 1:
-        return data[0]
-    if code == 6 and data:
-        return int.from_bytes(data, 'big')
-    if code == 8:  # boot servers: type(2) count(1) IPs...
-        servers, pos = [], 0
-        while pos + 3 <= len(data):
-            stype, count = struct.unpack('!HB', data[pos:pos + 3])
-            pos += 3
-            ips = [_ip_str(data[pos + 4 * i:pos + 4 * i + 4]) for i in range(count) if pos + 4 * i + 4 <= len(data)]
-            pos += 4 * count
-            servers.append({'type': stype, 'ips': ips})
-        return servers
-    if code == 9:  # boot menu: type(2) len(1) description...
-        menu, pos = [], 0
-        while pos + 3 <= len(data):
-            stype, dlen = struct.unpack('!HB', data[pos:pos + 3])
-            menu.append({'type': stype, 'description': data[pos + 3:pos + 3 + dlen].decode('utf-8', 'replace')})
-            pos += 3 + dlen
-        return menu
-    if code == 10 and data:  # menu prompt: timeout(1) prompt...
-        return {'timeout': data[0], 'prompt': data[1:].decode('utf-8', 'replace')}
-    if code == 71 and len(data) == 4:  # boot item: type(2) layer(2)
-        stype, layer = struct.unpack('!HH', data)
-        return {'type': stype, 'layer': layer}
-    return None
-
-
-def decode_vendor_options(data):
-    """Decode option 43 as PXE-style encapsulated sub-options; None if it is not TLV-shaped."""
-    suboptions = []
-    data = bytes(data)
-    pos = 0
-    while pos < len(data):
-        code = data[pos]
-        if code == 0:
-            pos += 1
-            continue
-        if code == 255:
-            break
-        if pos + 1 >= len(data) or pos + 2 + data[pos + 1] > len(data):
-            return None
-        value = data[pos + 2:pos + 2 + data[pos + 1]]
-        suboptions.append({
-            'code': code,
-            'name': PXE_SUBOPTIONS.get(code),
-            'data': value,
-            'value': _decode_pxe_suboption(code, value),
-        })
-        pos += 2 + data[pos + 1]
-    return suboptions
-
-
-def parse_reply(data):
-    """Parse a BOOTP/DHCP packet (normally a server reply) into a dict.
-
-    Keys: op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr,
-    chaddr (MAC string), sname, file (NUL-stripped; '' when overloaded),
-    options ({code: bytes}), overload, and the conveniences msg_type ('OFFER', ...,
-    None for plain BOOTP), server_id, vendor_class, tftp_server, bootfile_opt,
-    subnet_mask, router (first), routers, dns_servers, lease_time, client_arch,
-    vendor_options (decoded option 43 list or None) and is_proxy_offer (a PXE
-    proxyDHCP offer: PXEClient vendor class and no address). ``bootfile`` is the
-    effective boot file name: option 67 if present, else the file field.
-    """
-    data = bytes(data)
-    if len(data) < BOOTP_FIXED_LEN:
-        raise ValueError('BOOTP packet too short: %d bytes' % len(data))
-    (op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr, chaddr, sname, bootfile) = struct.unpack(
-        '!BBBBIHH4s4s4s4s16s64s128s', data[:BOOTP_FIXED_LEN])
-    options = {}
-    overload = 0
-    if data[BOOTP_FIXED_LEN:BOOTP_FIXED_LEN + 4] == DHCP_MAGIC:
-        parse_options(data[BOOTP_FIXED_LEN + 4:], options)
-        if 52 in options and options[52]:
-            overload = options[52][0]
-            # RFC 2131 4.1 / RFC 3396: options field, then file, then sname.
-            if overload & 1:
-                parse_options(bootfile, options)
-            if overload & 2:
-                parse_options(sname, options)
-    reply = {
-        'op': op, 'htype': htype, 'hlen': hlen, 'hops': hops, 'xid': xid, 'secs': secs, 'flags': flags,
-        'ciaddr': _ip_str(ciaddr), 'yiaddr': _ip_str(yiaddr), 'siaddr': _ip_str(siaddr), 'giaddr': _ip_str(giaddr),
-        'chaddr': _mac_str(chaddr[:min(hlen, 16)] if hlen else chaddr[:6]),
-        'sname': '' if overload & 2 else _cstr(sname),
-        'file': '' if overload & 1 else _cstr(bootfile),
-        'options': options,
-        'overload': overload,
-    }
-
-    def opt_str(code):
-        return _cstr(options[code]) if code in options else None
-
-    def opt_ip(code):
-        return _ip_str(options[code][:4]) if len(options.get(code, b'')) >= 4 else None
-
-    msg = options.get(53)
-    reply['msg_type'] = MSG_TYPES.get(msg[0], str(msg[0])) if msg else None
-    reply['server_id'] = opt_ip(54)
-    reply['vendor_class'] = opt_str(60)
-    reply['tftp_server'] = opt_str(66)
-    reply['bootfile_opt'] = opt_str(67)
-    reply['bootfile'] = reply['bootfile_opt'] or reply['file'] or None
-    reply['subnet_mask'] = opt_ip(1)
-    reply['routers'] = _ip_list(options.get(3))
-    reply['router'] = reply['routers'][0] if reply['routers'] else None
-    reply['dns_servers'] = _ip_list(options.get(6))
-    reply['lease_time'] = struct.unpack('!I', options[51])[0] if len(options.get(51, b'')) == 4 else None
-    reply['client_arch'] = struct.unpack('!H', options[93][:2])[0] if len(options.get(93, b'')) >= 2 else None
-    reply['vendor_options'] = decode_vendor_options(options[43]) if 43 in options else None
-    reply['is_proxy_offer'] = bool(
-        op == 2 and (reply['vendor_class'] or '').startswith('PXEClient') and reply['yiaddr'] == '0.0.0.0')
-    return reply
-
-
-# --------------------------------------------------------------------------- DHCP client
-
-def dhcp_probe(iface, mac, *, arch=None, vendor_class=None, user_class=None, ipxe_175=False, timeout=5.0, port=67,
-               server=None, msg_type=1, ciaddr=None, requested_ip=None, server_id=None, client_uuid=None,
-               extra_options=None, max_replies=None, xid=None):
-    """Send one DHCP client packet out of ``iface`` and return every parsed reply with our xid.
-
-    The socket is bound to 0.0.0.0:68 on ``iface`` (SO_BINDTODEVICE, needs root/CAP_NET_RAW),
-    so this works whether or not ``iface`` has an IPv4 address. The packet goes to
-    255.255.255.255:``port`` or, with ``server``, to ``server``:``port`` (e.g. a PXE boot
-    server on 4011, which answers unicast, so the interface then needs an address).
-    Replies are collected until ``timeout`` seconds have passed (or ``max_replies``
-    arrived); each parsed reply also has ``src`` and ``src_port``.
-    """
-    if xid is None:
-        xid = random.getrandbits(32)
-    packet = build_discover(mac, arch=arch, vendor_class=vendor_class, user_class=user_class, ipxe_175=ipxe_175,
-                            xid=xid, msg_type=msg_type, ciaddr=ciaddr, requested_ip=requested_ip,
-                            server_id=server_id, client_uuid=client_uuid, extra_options=extra_options)
-    replies = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode() + b'\0')
-        sock.bind(('0.0.0.0', 68))
-        sock.sendto(packet, (server or '255.255.255.255', port))
-        deadline = time.monotonic() + timeout
-        while max_replies is None or len(replies) < max_replies:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            ready, _w, _x = select.select([sock], [], [], remaining)
-            if not ready:
-                break
-            data, peer = sock.recvfrom(65535)
-            try:
-                reply = parse_reply(data)
-            except ValueError:
-                continue
-            if reply['op'] != 2 or reply['xid'] != xid:
-                continue
-            reply['src'], reply['src_port'] = peer[0], peer[1]
-            replies.append(reply)
-    return replies
-
-
-# --------------------------------------------------------------------------- TFTP client
-
-class TftpError(Exception):
-    """A TFTP transfer failed: the server's ERROR packet (``code`` 0-8) or a local failure (``code`` None)."""
-
-    def __init__(self, message, code=None):
-        super().__init__(message, code)
-        self.message = message
-        self.code = code
-
-    def __str__(self):
-        if self.code is None:
-            return self.message
-        return 'TFTP error %d (%s): %s' % (self.code, TFTP_ERRORS.get(self.code, 'unknown'), self.message)
-
-
-def _tftp_error_packet(code, message):
-    return struct.pack('!HH', TFTP_ERROR, code) + message.encode('utf-8', 'replace') + b'\0'
-
-
-def _parse_oack(payload):
-    fields = payload.split(b'\0')
-    if fields and fields[-1] == b'':
-        fields = fields[:-1]
-    return {fields[i].decode('ascii', 'replace').lower(): fields[i + 1].decode('ascii', 'replace')
-            for i in range(0, len(fields) - 1, 2)}
-
-
-def tftp_transfer(server, filename, *, port=69, timeout=5.0, blksize=1468, retries=3, tsize=True):
-    """Download ``filename`` by TFTP and describe the transfer.
-
-    Returns a dict: data (bytes), size, blksize (in effect), tsize (announced by the
-    server or None), oack (the server's option acknowledgement dict, None if it
-    ignored our options), blocks, server_port (the server's transfer ID).
-    ``blksize=None`` (or 0) leaves out the blksize option (512-byte blocks), ``tsize=False``
-    the tsize option; with neither this is a plain RFC 1350 request. A server that
-    refuses options with ERROR 8 is asked again without them.
-    """
-    # pylint: disable=too-many-locals,too-many-branches,too-many-statements
-    request = struct.pack('!H', TFTP_RRQ) + _to_bytes(filename) + b'\0octet\0'
-    if blksize:
-        if not 8 <= int(blksize) <= 65464:
-            raise ValueError('blksize must be 8..65464 (RFC 2348)')
-        request += b'blksize\0%d\0' % int(blksize)
-    if tsize:
-        request += b'tsize\0' + b'0\0'
-    with_options = bool(blksize or tsize)
-    server_ip = socket.gethostbyname(server)
-    result = {'oack': None, 'blksize': 512, 'tsize': None, 'blocks': 0, 'server_port': None}
-    block_size, announced = 512, -1  # -1: the server did not announce a tsize
-    chunks = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(('0.0.0.0', 0))
-        last_sent, dest = request, (server_ip, port)
-        sock.sendto(last_sent, dest)
-        tid = None
-        expected = 1
-        misses = 0
-        done = False
-        while not done:
-            ready, _w, _x = select.select([sock], [], [], timeout)
-            if not ready:
-                misses += 1
-                if misses > retries:
-                    raise TftpError('timeout after %d retransmissions waiting for %s from %s:%s' % (
-                        retries, 'block %d' % expected if tid else 'a reply', server_ip, tid or port))
-                sock.sendto(last_sent, dest)
-                continue
-            packet, peer = sock.recvfrom(65536 + 4)
-            if peer[0] != server_ip:
-                continue
-            if tid is None:
-                tid = peer[1]
-                dest = peer
-                result['server_port'] = tid
-            elif peer[1] != tid:
-                sock.sendto(_tftp_error_packet(5, 'unknown transfer ID'), peer)
-                continue
-            if len(packet) < 4:
-                continue
-            opcode, arg = struct.unpack('!HH', packet[:4])
-            if opcode == TFTP_ERROR:
-                code, message = arg, _cstr(packet[4:])
-                if code == 8 and with_options and expected == 1 and not chunks:
-                    # Server refuses options: fall back to a plain RFC 1350 request.
-                    return tftp_transfer(server, filename, port=port, timeout=timeout, blksize=None,
-                                         retries=retries, tsize=False)
-                raise TftpError(message or TFTP_ERRORS.get(code, 'error'), code)
-            if opcode == TFTP_OACK:
-                if result['oack'] is not None or expected != 1:
-                    sock.sendto(struct.pack('!HH', TFTP_ACK, 0), dest)  # duplicate OACK: ACK again
-                    continue
-                oack = _parse_oack(packet[2:])
-                if 'blksize' in oack:
-                    agreed = int(oack['blksize'])
-                    if not blksize or agreed > int(blksize) or agreed < 8:
-                        sock.sendto(_tftp_error_packet(8, 'bad blksize %d' % agreed), dest)
-                        raise TftpError('server offered blksize %d, we asked for %s' % (agreed, blksize), 8)
-                    block_size = result['blksize'] = agreed
-                if 'tsize' in oack:
-                    announced = result['tsize'] = int(oack['tsize'])
-                result['oack'] = oack
-                last_sent = struct.pack('!HH', TFTP_ACK, 0)
-                sock.sendto(last_sent, dest)
-                misses = 0
-                continue
-            if opcode != TFTP_DATA:
-                sock.sendto(_tftp_error_packet(4, 'unexpected opcode %d' % opcode), dest)
-                raise TftpError('unexpected TFTP opcode %d from server' % opcode)
-            if arg == expected:
-                payload = packet[4:]
-                if len(payload) > block_size:
-                    sock.sendto(_tftp_error_packet(4, 'block too large'), dest)
-                    raise TftpError('block %d has %d bytes, more than blksize %d' % (arg, len(payload), block_size))
-                chunks.append(payload)
-                result['blocks'] += 1
-                last_sent = struct.pack('!HH', TFTP_ACK, arg)
-                sock.sendto(last_sent, dest)
-                misses = 0
-                expected = (expected + 1) & 0xffff  # block numbers roll over to 0 (as tftp-hpa and dnsmasq do)
-                done = len(payload) < block_size
-            elif arg == (expected - 1) & 0xffff:
-                sock.sendto(struct.pack('!HH', TFTP_ACK, arg), dest)  # our ACK got lost: ACK again
-    data = b''.join(chunks)
-    if announced >= 0 and announced != len(data):
-        raise TftpError('received %d bytes but the server announced tsize %d' % (len(data), announced))
-    result['data'] = data
-    result['size'] = len(data)
-    return result
-
-
-def tftp_get(server, filename, *, port=69, timeout=5.0, blksize=1468, retries=3):
-    """Download ``filename`` from a TFTP server and return its bytes (raises TftpError)."""
-    return tftp_transfer(server, filename, port=port, timeout=timeout, blksize=blksize, retries=retries)['data']
-
-
-# --------------------------------------------------------------------------- HTTP client
-
-def http_get(url, *, timeout=10.0, byte_range=None, headers=None):
-    """GET ``url``; return ``(status, headers, body)``.
-
-    Error statuses (4xx/5xx) are returned, not raised. ``headers`` in the result is a
-    dict with lower-cased names. ``byte_range=(start, end)`` sends ``Range:
-    bytes=start-end`` (``end`` None for an open range), so a 206 proves range support.
-    Proxy settings from the environment are ignored: probes talk to the lab directly.
-    """
-    request = urllib.request.Request(url, headers=dict(headers or {}))
-    if byte_range is not None:
-        start, end = byte_range
-        request.add_header('Range', 'bytes=%d-%s' % (int(start), '' if end is None else int(end)))
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            status, raw_headers, body = response.status, response.headers, response.read()
-    except urllib.error.HTTPError as exc:
-        status, raw_headers, body = exc.code, exc.headers, exc.read()
-        exc.close()
-    result_headers = {}
-    for name, value in raw_headers.items():
-        key = name.lower()
-        result_headers[key] = result_headers[key] + ', ' + value if key in result_headers else value
-    return status, result_headers, body
+_CORE_NAME = 'netboot_pxe_pxeproto'  # the same name in every process, so pickled TftpErrors unpickle
+_CORE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
+                          'plugins', 'module_utils', '_pxeproto.py')
+
+
+def _load_core():
+    if _CORE_NAME in sys.modules:
+        return sys.modules[_CORE_NAME]
+    spec = importlib.util.spec_from_file_location(_CORE_NAME, os.path.normpath(_CORE_PATH))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_CORE_NAME] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_core = _load_core()
+# Re-export the protocol core: callers and tests use probes.build_discover, probes.TftpError, ...
+globals().update({name: value for name, value in vars(_core).items()
+                  if not name.startswith('__') and name not in ('annotations',)})
+_jsonable = _core.jsonable
+TftpError = _core.TftpError
+dhcp_probe = _core.dhcp_probe
+http_get = _core.http_get
+tftp_transfer = _core.tftp_transfer
 
 
 # --------------------------------------------------------------------------- CLI
-
-def _jsonable(value):
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(key): _jsonable(val) for key, val in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(val) for val in value]
-    return value
-
 
 def _emit(obj, stream=None):
     stream = stream or sys.stdout
@@ -618,6 +86,7 @@ def _build_parser():
     dhcp.add_argument('--requested-ip')
     dhcp.add_argument('--server-id')
     dhcp.add_argument('--max-replies', type=int)
+    dhcp.add_argument('--raw', action='store_true', help='include each reply packet (hex) as "raw"')
 
     tftp = sub.add_parser('tftp', help='download a file by TFTP')
     tftp.add_argument('server')
@@ -644,7 +113,8 @@ def _run(args):
         replies = dhcp_probe(args.iface, args.mac, arch=args.arch, vendor_class=args.vendor_class,
                              user_class=args.user_class, ipxe_175=args.ipxe_175, timeout=args.timeout, port=args.port,
                              server=args.server, msg_type=msg_type, ciaddr=args.ciaddr, requested_ip=args.requested_ip,
-                             server_id=args.server_id, max_replies=args.max_replies)
+                             server_id=args.server_id, max_replies=args.max_replies,
+                             keep_raw=args.raw)
         if not replies:
             return 1, {'ok': False, 'error': 'no reply within %ss' % args.timeout, 'replies': []}
         return 0, {'ok': True, 'replies': replies}
