@@ -198,8 +198,9 @@ def read_reports(path, macs):
     return found
 
 
-def _digest(text):
-    return hashlib.sha1(text.encode('utf-8')).hexdigest()
+def _digest(data):
+    """The digest the state file records for a file's bytes."""
+    return hashlib.sha1(data).hexdigest()[:20]
 
 
 def load_state(path):
@@ -315,7 +316,7 @@ def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, complete
     known = state.get('files', {})
     for path, text in wanted.items():
         data = text.encode('utf-8')
-        digest = hashlib.sha1(data).hexdigest()[:20]
+        digest = _digest(data)
         try:
             info = os.stat(path)
         except FileNotFoundError:
@@ -381,7 +382,7 @@ def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None):
             continue
         if path in plan['write']:
             info = os.stat(path)
-            files_state[path] = [info.st_size, info.st_mtime_ns, hashlib.sha1(plan['write'][path].encode('utf-8')).hexdigest()[:20]]
+            files_state[path] = [info.st_size, info.st_mtime_ns, _digest(plan['write'][path].encode('utf-8'))]
         else:
             # Kept files: unchanged ones with their stamp, others (not ours to check this run) as known.
             files_state[path] = plan['records'].get(path, 1)

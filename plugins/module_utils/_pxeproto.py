@@ -289,9 +289,9 @@ def _decode_pxe_suboption(code, data):
     return None
 
 
-def decode_vendor_options(data):
-    """Decode option 43 as PXE-style encapsulated sub-options; None if it is not TLV-shaped."""
-    suboptions = []
+def _suboptions(data):
+    """[(code, value)] of encapsulated TLV sub-options (pad 0 skipped, end 255 stops); None if not TLV-shaped."""
+    found = []
     data = bytes(data)
     pos = 0
     while pos < len(data):
@@ -303,41 +303,35 @@ def decode_vendor_options(data):
             break
         if pos + 1 >= len(data) or pos + 2 + data[pos + 1] > len(data):
             return None
-        value = data[pos + 2:pos + 2 + data[pos + 1]]
-        suboptions.append({
-            'code': code,
-            'name': PXE_SUBOPTIONS.get(code),
-            'data': value,
-            'value': _decode_pxe_suboption(code, value),
-        })
+        found.append((code, data[pos + 2:pos + 2 + data[pos + 1]]))
         pos += 2 + data[pos + 1]
-    return suboptions
+    return found
+
+
+def decode_vendor_options(data):
+    """Decode option 43 as PXE-style encapsulated sub-options; None if it is not TLV-shaped."""
+    found = _suboptions(data)
+    if found is None:
+        return None
+    return [{'code': code, 'name': PXE_SUBOPTIONS.get(code), 'data': value, 'value': _decode_pxe_suboption(code, value)}
+            for code, value in found]
+
+
+def _ipxe_value(code, value):
+    if code in _IPXE_TEXT:
+        return value.decode('utf-8', 'replace')
+    if 0 < len(value) <= 4:
+        return int.from_bytes(value, 'big')
+    return None
 
 
 def decode_ipxe_options(data):
     """Decode option 175 (iPXE's encapsulated options) into a list; None if it is not TLV-shaped."""
-    suboptions = []
-    data = bytes(data)
-    pos = 0
-    while pos < len(data):
-        code = data[pos]
-        if code in (0, 255):
-            pos += 1
-            if code == 255:
-                break
-            continue
-        if pos + 1 >= len(data) or pos + 2 + data[pos + 1] > len(data):
-            return None
-        value = data[pos + 2:pos + 2 + data[pos + 1]]
-        if code in _IPXE_TEXT:
-            decoded = value.decode('utf-8', 'replace')
-        elif 0 < len(value) <= 4:
-            decoded = int.from_bytes(value, 'big')
-        else:
-            decoded = None
-        suboptions.append({'code': code, 'name': IPXE_SUBOPTIONS.get(code), 'data': value, 'value': decoded})
-        pos += 2 + data[pos + 1]
-    return suboptions
+    found = _suboptions(data)
+    if found is None:
+        return None
+    return [{'code': code, 'name': IPXE_SUBOPTIONS.get(code), 'data': value, 'value': _ipxe_value(code, value)}
+            for code, value in found]
 
 
 def parse_reply(data):

@@ -7,9 +7,11 @@
 # nothing touches the user's keyring (Makefile APT_TEST installs gpg, gpg-agent and gpgv).
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import subprocess
+import threading
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -70,3 +72,50 @@ def run_command(argv, env):
 @pytest.fixture
 def gpgv_runner():
     return run_command
+
+
+class LoopbackHttp(object):
+    """A directory served over HTTP on 127.0.0.1, recording the paths requested (a mirror for the tests)."""
+
+    def __init__(self, root):
+        self.root = root
+        self.requests = []
+        root.mkdir(parents=True, exist_ok=True)
+        served = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(served.root), **kwargs)
+
+            def do_GET(self):
+                served.requests.append(self.path)
+                super().do_GET()
+
+            def log_message(self, *args):
+                pass
+
+        self._httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self.url = 'http://127.0.0.1:%d' % self._httpd.server_address[1]
+
+    def put(self, path, data):
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    def close(self):
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def loopback_http():
+    """Start LoopbackHttp servers on directories; all are stopped when the test ends."""
+    started = []
+
+    def start(root):
+        started.append(LoopbackHttp(root))
+        return started[-1]
+    yield start
+    for server in started:
+        server.close()

@@ -12,8 +12,6 @@ matches its checksum: the run fails naming the entries, and the old files stay.
 from __future__ import annotations
 
 import hashlib
-import http.server
-import io
 import json
 import os
 import pathlib
@@ -21,10 +19,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
-import threading
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'plugins', 'module_utils'))
+from test_artifact import make_tar  # noqa: E402  pylint: disable=wrong-import-position
 
 TREE = pathlib.Path(__file__).resolve().parents[3]          # .../ansible_collections/netboot/pxe
 COLLECTIONS = TREE.parents[2]                               # the directory holding ansible_collections/
@@ -42,53 +41,12 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def tarball(members):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode='w:gz') as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-class Mirror(object):
-    def __init__(self, root):
-        self.root = root
-        self.requests = []
-
-    def put(self, path, data):
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
 @pytest.fixture
-def mirror(tmp_path):
-    served = Mirror(tmp_path / 'mirror')
-    served.root.mkdir()
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served.root), **kwargs)
-
-        def do_GET(self):
-            served.requests.append(self.path)
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    served.base = 'http://127.0.0.1:%d' % httpd.server_address[1]
+def mirror(tmp_path, loopback_http):
+    served = loopback_http(tmp_path / 'mirror')
+    served.base = served.url
     served.url = served.base + '/debian'
-    try:
-        yield served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return served
 
 
 def in_release(sums):
@@ -152,7 +110,7 @@ def test_role_fetches_from_a_loopback_mirror(mirror, tmp_path, gpg_keys):
     mirror.put('debian/dists/trixie/InRelease', gpg_keys['archive'].clearsign(in_release(sums)))
     keyring = tmp_path / 'archive-keyring.gpg'
     keyring.write_bytes(gpg_keys['archive'].public_binary)
-    archive = tarball({'./amd64/linux': b'tar kernel', './amd64/initrd': b'tar initrd'})  # the tool's kernel only: one extract
+    archive = make_tar({'./amd64/linux': b'tar kernel', './amd64/initrd': b'tar initrd'}, 'gz')  # the tool's kernel only: one extract
     mirror.put('debian/tools/tool-netboot.tar.gz', archive)
     tool_sums = ('%s *tool-netboot.tar.gz\n' % sha256(archive)).encode()
     mirror.put('debian/tools/SHA256SUMS', tool_sums)

@@ -5,11 +5,9 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import json
 import os
 import sys
-import threading
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -20,37 +18,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'module_utils')
 from test_artifact import make_deb  # noqa: E402  pylint: disable=wrong-import-position
 
 
-class Served(object):
-    def __init__(self, root):
-        self.root = root
-        self.requests = []
-
-
 @pytest.fixture
-def server(tmp_path):
-    served = Served(tmp_path / 'www')
-    served.root.mkdir()
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served.root), **kwargs)
-
-        def do_GET(self):
-            served.requests.append(self.path)
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    served.url = 'http://127.0.0.1:%d' % httpd.server_address[1]
-    try:
-        yield served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def server(tmp_path, loopback_http):
+    return loopback_http(tmp_path / 'www')
 
 
 class Exit(Exception):
