@@ -18,12 +18,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(TREE_ROOT)
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help test unit sanity lint build-collection molecule e2e bench tree deps lab-deps demo requirements clean
+.PHONY: help test unit sanity lint build-collection molecule e2e reliability bench tree deps lab-deps demo requirements clean
 
 help:
 	@echo "make demo   - run the demo lab (the main job)"
 	@echo "make test   - install everything, then run every test stage"
-	@echo "make unit | sanity | lint | build-collection | molecule | e2e - single stages"
+	@echo "make unit | sanity | lint | build-collection | molecule | e2e | reliability - single stages"
 	@echo "make bench  - pxe_hosts against a template loop, 200 to 10,000 hosts (see README)"
 
 ## The two commands -----------------------------------------------------------
@@ -38,7 +38,7 @@ demo: deps lab-deps
 
 test: deps lab-deps
 	@rm -rf $(BUILD)/summary
-	@tools/run-stages.sh unit sanity lint build-collection molecule e2e
+	@tools/run-stages.sh unit sanity lint build-collection molecule e2e reliability
 
 ## Set-up -----------------------------------------------------------------------
 
@@ -89,6 +89,15 @@ e2e: deps lab-deps tree
 		--junitxml=$(BUILD)/e2e.xml; rc=$$?; \
 	$(PY) tools/junit_summary.py e2e $(BUILD)/e2e.xml > $(BUILD)/summary/e2e.txt; \
 	if [ -f $(BUILD)/test-output/e2e/matrix.txt ]; then cp $(BUILD)/test-output/e2e/matrix.txt $(BUILD)/summary/matrix.txt; fi; exit $$rc
+
+# Bad input, faults, attacks and a boot storm against a lab of its own; prints the case table.
+reliability: deps lab-deps tree
+	mkdir -p $(BUILD)/summary
+	rm -rf $(BUILD)/test-output/reliability
+	cd $(TREE) && NETBOOT_PXE_TEST_OUTPUT=$(BUILD)/test-output $(PY) -m pytest -p no:cacheprovider tests/reliability -v \
+		--junitxml=$(BUILD)/reliability.xml; rc=$$?; \
+	$(PY) tools/junit_summary.py reliability $(BUILD)/reliability.xml > $(BUILD)/summary/reliability.txt; \
+	if [ -f $(BUILD)/test-output/reliability/summary.txt ]; then cp $(BUILD)/test-output/reliability/summary.txt $(BUILD)/summary/reliability-cases.txt; fi; exit $$rc
 
 ## Benchmarks -------------------------------------------------------------------
 

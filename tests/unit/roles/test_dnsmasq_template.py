@@ -100,3 +100,15 @@ def test_dnsmasq_rejects_a_broken_extra_line(tmp_path):
     (tmp_path / 'dhcp-hosts.d').mkdir()
     proc = subprocess.run([DNSMASQ, '--test', '--conf-file=%s' % conf], capture_output=True, text=True, check=False)
     assert proc.returncode != 0
+
+
+def test_tftp_max_is_raised_above_dnsmasqs_default():
+    assert 'tftp-max=512' in lines(render(MODES['none']))
+    assert 'tftp-max=64' in lines(render(MODES['none'], dnsmasq_tftp_max=64))
+
+
+def test_unit_file_descriptors_follow_tftp_max():
+    variables = role_defaults('dnsmasq')
+    assert 'LimitNOFILE=4096' in render_template('dnsmasq', 'dnsmasq.service.j2', variables)
+    variables['dnsmasq_tftp_max'] = 4000
+    assert 'LimitNOFILE=8256' in render_template('dnsmasq', 'dnsmasq.service.j2', variables)
