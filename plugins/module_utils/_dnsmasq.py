@@ -19,6 +19,9 @@ MODES = ('full', 'proxy', 'none')
 _HOSTNAME = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$')
 _LEASE = re.compile(r'^(infinite|\d+[smhdw]?)$')
 _URL = re.compile(r'^https?://[^\s/]+(/\S*)?$')
+_LEASE_FILE = re.compile(r'^/[^\s,]*[^\s,/]$')
+# dnsmasq reads dhcp-lease-max into an int.
+LEASE_MAX_LIMIT = 2 ** 31 - 1
 
 
 class PlanError(ValueError):
@@ -219,6 +222,42 @@ def _hosts(ctx, network, relays=()):
     return result
 
 
+def _lease_file(ctx):
+    """The lease file's path, or None for leases kept in memory only (leasefile-ro)."""
+    value = ctx.settings.get('lease_file')
+    if value is None:
+        return '/var/lib/misc/%s.leases' % ctx.get('service_name', 'netboot-pxe-dnsmasq')
+    if value == '':
+        return None
+    if not isinstance(value, str) or not _LEASE_FILE.match(value):
+        ctx.fail('lease_file', 'must be an absolute file path without spaces or commas (its directory must exist), or "" to keep '
+                 'leases in memory only; got %r' % (value,))
+    return value
+
+
+def _usable(prefixlen):
+    return max(1, 2 ** (32 - int(prefixlen)) - 2)
+
+
+def _lease_max(ctx, network, relays):
+    """dhcp-lease-max: dnsmasq's own default (1000) turns clients away from a larger pool.
+
+    Unset, it is every usable address of the served networks: no lease (pool or
+    reservation, wherever pxe_hosts writes them) can lie outside them.
+    """
+    value = ctx.settings.get('lease_max')
+    if value is None or value == '':
+        if network is None:
+            return None
+        return min(LEASE_MAX_LIMIT, _usable(network['prefixlen']) + sum(_usable(relay['prefixlen']) for relay in relays))
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
+        ctx.fail('lease_max', 'must be a whole number of leases, got %r' % (value,))
+    value = int(value)
+    if not 1 <= value <= LEASE_MAX_LIMIT:
+        ctx.fail('lease_max', 'must be between 1 and %d, got %d; leave it unset for every address of the served networks' % (LEASE_MAX_LIMIT, value))
+    return value
+
+
 def plan(settings, prefix='dnsmasq_'):
     """Validate ``settings`` and return the dnsmasq plan (plain data).
 
@@ -265,6 +304,8 @@ def plan(settings, prefix='dnsmasq_'):
     relays = _relay_networks(ctx, mode, network)
     if mode != 'none' and not arches:
         ctx.fail('architectures', 'is empty: no client would get a boot file')
+    hosts = _hosts(ctx, network, relays)
+    lease_max = _lease_max(ctx, network, relays)
     return {
         'mode': mode,
         'interface': interface,
@@ -276,8 +317,11 @@ def plan(settings, prefix='dnsmasq_'):
         'dns_servers': list(dns),
         'ipxe_script_url': script_url,
         'architectures': arches,
-        'hosts': _hosts(ctx, network, relays),
+        'hosts': hosts,
         'relay_networks': relays,
+        'lease_file': _lease_file(ctx),
+        # Only full mode hands out leases; proxyDHCP keeps none.
+        'lease_max': lease_max if mode == 'full' else None,
     }
 
 

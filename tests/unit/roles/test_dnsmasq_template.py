@@ -112,3 +112,29 @@ def test_unit_file_descriptors_follow_tftp_max():
     assert 'LimitNOFILE=4096' in render_template('dnsmasq', 'dnsmasq.service.j2', variables)
     variables['dnsmasq_tftp_max'] = 4000
     assert 'LimitNOFILE=8256' in render_template('dnsmasq', 'dnsmasq.service.j2', variables)
+
+
+def test_lease_defaults_keep_a_lease_file_and_lift_the_lease_limit():
+    conf = lines(render(MODES['full']))
+    assert 'dhcp-leasefile=/var/lib/misc/netboot-pxe-dnsmasq.leases' in conf
+    assert 'dhcp-lease-max=254' in conf
+    assert not {'leasefile-ro', 'quiet-dhcp', 'no-ping'} & set(conf)
+    assert not any(line.startswith('dhcp-lease-max') for line in lines(render(MODES['proxy'])))
+
+
+def test_boot_storm_knobs():
+    conf = lines(render(dict(MODES['full'], lease_file='', lease_max=20000), dnsmasq_dhcp_ping=False, dnsmasq_quiet_dhcp=True))
+    assert {'leasefile-ro', 'quiet-dhcp', 'no-ping', 'dhcp-lease-max=20000'} <= set(conf)
+    assert not any(line.startswith('dhcp-leasefile') for line in conf)
+
+
+@pytest.mark.skipif(not pathlib.Path(DNSMASQ).exists(), reason='dnsmasq-base is not installed (make test installs it)')
+@pytest.mark.parametrize('lease_file', ['', '/run/netboot-pxe.leases'])
+def test_dnsmasq_accepts_the_boot_storm_config(lease_file, tmp_path):
+    conf = tmp_path / 'dnsmasq.conf'
+    conf.write_text(render(dict(MODES['full'], lease_file=lease_file, network='10.77.0.0/16', pool_size=60000),
+                           dnsmasq_config_dir=str(tmp_path), dnsmasq_dhcp_ping=False, dnsmasq_quiet_dhcp=True))
+    (tmp_path / 'dhcp-hosts.d').mkdir()
+    proc = subprocess.run([DNSMASQ, '--test', '--conf-file=%s' % conf], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr + conf.read_text()
+    assert 'dhcp-lease-max=65534' in conf.read_text()

@@ -126,3 +126,47 @@ def test_relay_networks_and_hosts_on_them():
     relay = plan['relay_networks'][0]
     assert (relay['tag'], relay['start'], relay['end'], relay['router']) == ('relay0', '10.78.0.100', '10.78.0.199', '10.78.0.1')
     assert plan['hosts'][0]['ip'] == '10.78.0.20'
+
+
+def test_lease_max_follows_the_served_networks():
+    assert _dnsmasq.plan(settings())['lease_max'] == 254
+    relayed = _dnsmasq.plan(settings(relay_networks=[{'network': '10.78.0.0/23'}]))
+    assert relayed['lease_max'] == 254 + 510
+    # A /16 pool is far beyond dnsmasq's own default of 1000 leases.
+    assert _dnsmasq.plan(settings(network='10.77.0.0/16', pool_size=None))['lease_max'] == 65534
+    assert _dnsmasq.plan(settings(lease_max='5000'))['lease_max'] == 5000
+    assert _dnsmasq.plan(settings(lease_max=''))['lease_max'] == 254
+    # proxyDHCP hands out no leases: nothing to limit.
+    assert _dnsmasq.plan(settings(dhcp_mode='proxy', lease_max=100))['lease_max'] is None
+
+
+def test_lease_file_default_path_and_in_memory():
+    assert _dnsmasq.plan(settings())['lease_file'] == '/var/lib/misc/netboot-pxe-dnsmasq.leases'
+    assert _dnsmasq.plan(settings(service_name='pxe2'))['lease_file'] == '/var/lib/misc/pxe2.leases'
+    assert _dnsmasq.plan(settings(lease_file='/run/netboot-pxe/leases'))['lease_file'] == '/run/netboot-pxe/leases'
+    assert _dnsmasq.plan(settings(lease_file=''))['lease_file'] is None
+
+
+@pytest.mark.parametrize('changes,variable,message', [
+    ({'lease_max': 0}, 'dnsmasq_lease_max', 'between 1 and'),
+    ({'lease_max': -5}, 'dnsmasq_lease_max', 'between 1 and'),
+    ({'lease_max': 2 ** 31}, 'dnsmasq_lease_max', 'between 1 and 2147483647'),
+    ({'lease_max': 'many'}, 'dnsmasq_lease_max', 'whole number'),
+    ({'lease_max': True}, 'dnsmasq_lease_max', 'whole number'),
+    ({'dhcp_mode': 'proxy', 'allow_full_dhcp': False, 'lease_max': 0}, 'dnsmasq_lease_max', 'between 1 and'),
+    ({'lease_file': 'leases.txt'}, 'dnsmasq_lease_file', 'absolute file path'),
+    ({'lease_file': '/var/lib/misc/'}, 'dnsmasq_lease_file', 'absolute file path'),
+    ({'lease_file': '/var/lib/my leases'}, 'dnsmasq_lease_file', 'absolute file path'),
+    ({'lease_file': '/var/lib/a,b'}, 'dnsmasq_lease_file', 'absolute file path'),
+    ({'lease_file': '/var/lib/a\nleasefile-ro'}, 'dnsmasq_lease_file', 'absolute file path'),
+    ({'lease_file': 7}, 'dnsmasq_lease_file', 'or "" to keep leases in memory only'),
+])
+def test_bad_lease_settings_name_the_variable(changes, variable, message):
+    with pytest.raises(_dnsmasq.PlanError) as excinfo:
+        _dnsmasq.plan(settings(**changes))
+    assert str(excinfo.value).startswith(variable + ': ') and message in str(excinfo.value), str(excinfo.value)
+
+
+def test_lease_errors_name_the_server_variable():
+    with pytest.raises(_dnsmasq.PlanError, match=r'^server_lease_max: '):
+        _dnsmasq.plan(settings(lease_max='lots'), prefix='server_')
