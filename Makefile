@@ -105,5 +105,12 @@ reliability: deps lab-deps tree
 bench: deps tree
 	cd $(TREE) && $(PY) bench/hosts_bench.py --results $(BUILD)/bench
 
+# DHCP DORA/s: perfdhcp (kea-admin) against the dnsmasq role's configuration and stock dnsmasq, in private
+# network namespaces (root). make bench-dhcp BENCH_DHCP_RATES=500,1000 BENCH_DHCP_PERIOD=5 (both optional)
+.PHONY: bench-dhcp
+bench-dhcp: deps lab-deps tree
+	@tools/apt-install.sh kea-admin
+	cd $(TREE) && $(PY) bench/dhcp_bench.py --results $(BUILD)/bench-dhcp
+
 clean:
 	rm -rf $(BUILD) $(VENV)
