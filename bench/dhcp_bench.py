@@ -156,8 +156,8 @@ def start_dnsmasq(net, work, name, text):
     if check.returncode != 0:
         raise SystemExit('dhcp_bench: dnsmasq rejects the %s configuration: %s' % (name, check.stderr.strip()))
     log = work / ('%s.log' % name)
-    proc = subprocess.Popen(NICE + ['ip', 'netns', 'exec', net.srv, 'dnsmasq', '--keep-in-foreground', '--conf-file=%s' % conf,
-                             '--log-facility=%s' % log], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    argv = NICE + ['ip', 'netns', 'exec', net.srv, 'dnsmasq', '--keep-in-foreground', '--conf-file=%s' % conf, '--log-facility=%s' % log]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:  # dnsmasq logs its DHCP range once the socket is bound
         if proc.poll() is not None:
@@ -203,7 +203,7 @@ def rcvbuf_errors(ns):
 def measure(net, rate, period, clients, seed):
     before = rcvbuf_errors(net.srv)
     argv = NICE + ['ip', 'netns', 'exec', net.cli, 'perfdhcp', '-4', '-l', 'eth0', '-r', str(rate), '-R', str(clients),
-            '-p', str(period), '-s', str(seed), SERVER]
+                   '-p', str(period), '-s', str(seed), SERVER]
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=period + 60, check=False)
     output = proc.stdout + proc.stderr
     stats = parse_perfdhcp(output)
