@@ -105,5 +105,13 @@ reliability: deps lab-deps tree
 bench: deps tree
 	cd $(TREE) && $(PY) bench/hosts_bench.py --results $(BUILD)/bench
 
+# A 50 MiB initrd over HTTP vs TFTP-512/1468, and a 64-client boot storm, on a lab link shaped to 1 GbE (root; see bench/README.md).
+.PHONY: bench-transfer bench-storm
+bench-transfer: deps lab-deps tree
+	cd $(TREE) && $(PY) bench/transfer_bench.py --results $(BUILD)/bench
+
+bench-storm: deps lab-deps tree
+	cd $(TREE) && $(PY) bench/storm_bench.py --results $(BUILD)/bench
+
 clean:
 	rm -rf $(BUILD) $(VENV)
