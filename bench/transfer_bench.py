@@ -6,13 +6,13 @@
 The lab server is set up by playbooks/pxe_server.yml with the role defaults (nginx serves the boot
 root, dnsmasq serves it over TFTP); the link is shaped to 1 GbE (see lab_link.py). One client in the
 lab's LAN namespace fetches the same file by HTTP, by TFTP with 512-byte blocks (no blksize option,
-as plain PXE ROMs ask) and by TFTP with 1468-byte blocks, in turn, ``--runs`` times (default 3); every
+as plain PXE ROMs ask) and by TFTP with 1468-byte blocks, in turn, ``--runs`` times (default 5); every
 fetch is checked against the file's sha256. The table shows the median rate of each way and the
 targets: HTTP >= 12x TFTP-512, HTTP >= 95% of the 1 GbE payload limit (117.7 MB/s), each "met" or
 "NOT MET" (a missed target is reported, not an error; a failed or corrupt transfer is an error).
 
 Run from a collection tree (``make bench-transfer`` builds one), as root:
-``python bench/transfer_bench.py [--runs 3] [--size-mib 50] [--keep] [--results DIR]``.
+``python bench/transfer_bench.py [--runs 5] [--size-mib 50] [--keep] [--results DIR]``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def table(results, limit, link):
 
 def main(argv=None):
     parser = lab_link.add_arguments(argparse.ArgumentParser(description=__doc__.split('\n', 1)[0]))
-    parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--runs', type=int, default=5)
     args = parser.parse_args(argv)
     args.results.mkdir(parents=True, exist_ok=True)
     size = args.size_mib * storm.MIB

@@ -28,6 +28,7 @@ import hashlib
 import http.client
 import json
 import os
+import queue
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,7 @@ SERVER = '10.77.0.1'
 MIB = 1024 * 1024
 PAYLOAD_NAME = 'storm.bin'
 READ_CHUNK = 1024 * 1024
+HASH_BUFFERS = 8  # read-ahead of the checksum thread, in READ_CHUNKs
 
 
 def client_macs(count, prefix='02:5a'):
@@ -113,26 +115,46 @@ def release_lease(iface, record):
 
 
 def http_fetch(url, *, source=None, timeout=30.0):
-    """Stream ``url`` (GET) without keeping it: returns (status, bytes received, sha256 hex)."""
+    """Stream ``url`` (GET) without keeping it: returns (status, bytes received, sha256 hex).
+
+    A thread of its own hashes what the socket delivers (hashlib lets go of the GIL), so the
+    receive loop is never held up by the checksum and a 1 GbE stream is not slowed by it.
+    """
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout,
                                       source_address=(source, 0) if source else None)
+    digest = hashlib.sha256()
+    free, full = queue.Queue(), queue.Queue()
+    for _index in range(HASH_BUFFERS):
+        free.put(bytearray(READ_CHUNK))
+
+    def hasher():
+        while True:
+            buffer, count = full.get()
+            if buffer is None:
+                return
+            digest.update(memoryview(buffer)[:count])
+            free.put(buffer)
+
+    thread = threading.Thread(target=hasher, daemon=True)
+    thread.start()
+    size = 0
     try:
         conn.request('GET', parts.path or '/')
         response = conn.getresponse()
-        digest = hashlib.sha256()
-        buffer = bytearray(READ_CHUNK)
-        view = memoryview(buffer)
-        size = 0
         while True:
+            buffer = free.get()
             count = response.readinto(buffer)
             if not count:
                 break
-            digest.update(view[:count])
+            full.put((buffer, count))
             size += count
-        return response.status, size, digest.hexdigest()
+        status = response.status
     finally:
+        full.put((None, 0))
+        thread.join()
         conn.close()
+    return status, size, digest.hexdigest()
 
 
 def boot_one(mac, plan, clock):
