@@ -31,8 +31,8 @@ from lab import netlab, storm
 
 HTTP_VS_TFTP512 = 12.0
 HTTP_OF_LIMIT = 0.95
-HTTP = 'HTTP (nginx)'
-CURL = 'HTTP, curl client'
+HTTP = 'HTTP (Python)'
+CURL = 'HTTP (curl)'
 WAYS = ((HTTP, 'http', 0), ('TFTP blksize 512', 'tftp', 0), ('TFTP blksize 1468', 'tftp', 1468))
 
 
@@ -85,7 +85,7 @@ def table(results, limit, link):
             share = medians[name] * 1e6 / limit
             lines.append('%s / payload limit: %.1f%% (target >= %.0f%%): %s' % (
                 name, 100 * share, 100 * HTTP_OF_LIMIT, lab_link.met(share >= HTTP_OF_LIMIT)))
-    lines.append('(HTTP (nginx): the Python client of tests/lab/storm.py, sha256 in a thread; curl: a native client, '
+    lines.append('(HTTP (Python): the client of tests/lab/storm.py, sha256 in a thread; curl: a native client, '
                  'size-checked; both read the same nginx over the same link)')
     return lines
 
