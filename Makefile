@@ -25,6 +25,7 @@ help:
 	@echo "make test   - install everything, then run every test stage"
 	@echo "make unit | sanity | lint | build-collection | molecule | e2e | reliability - single stages"
 	@echo "make bench  - pxe_hosts against a template loop, 200 to 10,000 hosts (see README)"
+	@echo "make bench-dhcp | bench-transfer | bench-storm - DHCP DORA/s, HTTP vs TFTP, 64-client boot storm"
 
 ## The two commands -----------------------------------------------------------
 
@@ -111,6 +112,14 @@ bench: deps tree
 bench-dhcp: deps lab-deps tree
 	@tools/apt-install.sh kea-admin
 	cd $(TREE) && $(PY) bench/dhcp_bench.py --results $(BUILD)/bench-dhcp
+
+# A 50 MiB initrd over HTTP vs TFTP-512/1468, and a 64-client boot storm, on a lab link shaped to 1 GbE (root; see bench/README.md).
+.PHONY: bench-transfer bench-storm
+bench-transfer: deps lab-deps tree
+	cd $(TREE) && $(PY) bench/transfer_bench.py --results $(BUILD)/bench
+
+bench-storm: deps lab-deps tree
+	cd $(TREE) && $(PY) bench/storm_bench.py --results $(BUILD)/bench
 
 clean:
 	rm -rf $(BUILD) $(VENV)

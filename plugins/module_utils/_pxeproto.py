@@ -490,7 +490,7 @@ def _parse_oack(payload):
             for i in range(0, len(fields) - 1, 2)}
 
 
-def tftp_transfer(server, filename, *, port=69, timeout=5.0, blksize=1468, retries=3, tsize=True):
+def tftp_transfer(server, filename, *, port=69, timeout=5.0, blksize=1468, retries=3, tsize=True, source=None):
     """Download ``filename`` by TFTP and describe the transfer.
 
     Returns a dict: data (bytes), size, blksize (in effect), tsize (announced by the
@@ -498,7 +498,8 @@ def tftp_transfer(server, filename, *, port=69, timeout=5.0, blksize=1468, retri
     ignored our options), blocks, server_port (the server's transfer ID).
     ``blksize=None`` (or 0) leaves out the blksize option (512-byte blocks), ``tsize=False``
     the tsize option; with neither this is a plain RFC 1350 request. A server that
-    refuses options with ERROR 8 is asked again without them.
+    refuses options with ERROR 8 is asked again without them. ``source`` is the local
+    address to send from (a client's leased address; default: the kernel's choice).
     """
     # pylint: disable=too-many-locals,too-many-branches,too-many-statements
     request = struct.pack('!H', TFTP_RRQ) + _to_bytes(filename) + b'\0octet\0'
@@ -514,7 +515,7 @@ def tftp_transfer(server, filename, *, port=69, timeout=5.0, blksize=1468, retri
     block_size, announced = 512, -1  # -1: the server did not announce a tsize
     chunks = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(('0.0.0.0', 0))
+        sock.bind((source or '0.0.0.0', 0))
         last_sent, dest = request, (server_ip, port)
         sock.sendto(last_sent, dest)
         tid = None
@@ -548,7 +549,7 @@ def tftp_transfer(server, filename, *, port=69, timeout=5.0, blksize=1468, retri
                 if code == 8 and with_options and expected == 1 and not chunks:
                     # Server refuses options: fall back to a plain RFC 1350 request.
                     return tftp_transfer(server, filename, port=port, timeout=timeout, blksize=None,
-                                         retries=retries, tsize=False)
+                                         retries=retries, tsize=False, source=source)
                 raise TftpError(message or TFTP_ERRORS.get(code, 'error'), code)
             if opcode == TFTP_OACK:
                 if result['oack'] is not None or expected != 1:
