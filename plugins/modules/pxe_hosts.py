@@ -72,9 +72,10 @@ options:
         name the host as C(hosts_file[N]).
       - For thousands of hosts. A list argument is templated and shipped by C(ansible-playbook) on every run
         (seconds at 10,000 hosts, before the module starts); a file is copied once with M(ansible.builtin.copy)
-        and, when it did not change, not even parsed (see O(hosts)'s shortcut under C(notes)).
+        and, when it did not change, not even parsed (see the no-change shortcut in the notes). JSON parses
+        much faster than YAML (at 10,000 hosts hundredths of a second against about a second), which only
+        matters for runs that have changes to make.
     type: path
-    version_added: 0.2.0
   exclusive:
     description:
       - Remove the files of managed hosts that are not in O(hosts). With C(false) only hosts with
@@ -191,7 +192,6 @@ input_unchanged:
       then - so nothing was validated or rendered.
   returned: always
   type: bool
-  version_added: 0.2.0
 '''
 
 import functools
