@@ -10,7 +10,7 @@ again with nothing to change (rerun). The module runs two ways: with the hosts a
 its ``hosts`` list argument ("list": playbooks/module.yml) and with them in a YAML
 file shipped by ansible.builtin.copy and read through ``hosts_file`` ("file":
 playbooks/module_file.yml, the way the module documentation recommends for
-thousands of hosts). All sides run one after the other in this one process run,
+thousands of hosts; BENCH_HOSTS_FORMAT=json ships JSON instead of YAML). All sides run one after the other in this one process run,
 as ansible-playbook against localhost; after each run the trees must be byte for
 byte identical, or the benchmark fails.
 
@@ -58,6 +58,8 @@ if str(TREE_ROOT) not in sys.path:
 from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _server  # noqa: E402
 
 HEADER = 'Managed by %s; edits are overwritten.' % _hosts.MARKER
+# Format of the host file of the "file" path: yaml (hand-kept fleets) or json (generated ones; parses faster).
+HOSTS_FORMAT = os.environ.get('BENCH_HOSTS_FORMAT', 'yaml')
 
 # A realistic site: BIOS clients on PXELINUX, x86-64 UEFI on iPXE, arm64 UEFI on GRUB, so every
 # host gets all three kinds of boot file; a /16 so 10,000 fixed addresses fit.
@@ -135,11 +137,14 @@ def _prepare(workdir, site, hosts, side):
     if side == 'module':
         data = {'bench_hosts': hosts, 'bench_site_file': str(site_file), 'bench_state_file': str(root / 'state.json')}
     elif side == 'module_file':
-        # The fleet as a user keeps it: a YAML file next to the playbook, shipped to the target.
-        source = root / 'fleet.yml'
-        # Keys in the inventory's order: a command line dict renders in its order.
-        source.write_text(yaml.dump(hosts, Dumper=getattr(yaml, 'CSafeDumper', yaml.SafeDumper), default_flow_style=None, sort_keys=False),
-                          encoding='utf-8')
+        # The fleet as a user keeps it: a file next to the playbook, shipped to the target. Keys stay
+        # in the inventory's order: a command line dict renders in its order.
+        source = root / ('fleet.%s' % HOSTS_FORMAT)
+        if HOSTS_FORMAT == 'json':
+            text = json.dumps(hosts, indent=1)
+        else:
+            text = yaml.dump(hosts, Dumper=getattr(yaml, 'CSafeDumper', yaml.SafeDumper), default_flow_style=None, sort_keys=False)
+        source.write_text(text, encoding='utf-8')
         data = {'bench_hosts_src': str(source), 'bench_hosts_file': str(root / 'hosts.yml'), 'bench_site_file': str(site_file),
                 'bench_state_file': str(root / 'state.json')}
     else:
@@ -298,8 +303,9 @@ def report(results, loop_max):
     lines = ['| %s |' % ' | '.join(head), '|' + '---|' * len(head)]
     lines += ['| %s |' % ' | '.join(row) for row in rows]
     lines.append('')
-    lines.append('list: pxe_hosts with the hosts as its list argument; file: the hosts in a YAML file shipped with '
-                 'ansible.builtin.copy and read through hosts_file (copy task included); loop: ansible.builtin.template loops.')
+    lines.append('list: pxe_hosts with the hosts as its list argument; file: the hosts in a %s file shipped with '
+                 'ansible.builtin.copy and read through hosts_file (copy task included); loop: ansible.builtin.template loops.'
+                 % HOSTS_FORMAT.upper())
     lines.append('Times: task s / playbook wall s (task: the tasks alone, bench_timer callback; wall: the whole '
                  'ansible-playbook run). Ratios: loop / module, task / wall. Peak RSS: largest process of the run.')
     if estimate:
@@ -355,7 +361,7 @@ def profile(count, top):
             if path == 'list':
                 args['hosts'] = hosts
             else:
-                args['hosts_file'] = str(paths['root'] / 'fleet.yml')
+                args['hosts_file'] = str(paths['root'] / ('fleet.%s' % HOSTS_FORMAT))
             for run in ('cold', 'rerun'):
                 profiler = cProfile.Profile()
                 started = time.monotonic()
