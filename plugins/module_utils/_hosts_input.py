@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import sys
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _hosts, _menu, _net, _render
 
@@ -99,7 +98,8 @@ def code_fingerprint():
         loader = getattr(module, '__loader__', None)
         try:
             source = loader.get_source(module.__name__)
-        except Exception:  # pylint: disable=broad-except - any loader failure only disables the shortcut
+        except Exception:  # pylint: disable=broad-except
+            # Any loader failure only disables the shortcut.
             source = None
         if source is None:
             return None
