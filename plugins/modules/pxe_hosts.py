@@ -73,8 +73,8 @@ options:
       - For thousands of hosts. A list argument is templated and shipped by C(ansible-playbook) on every run
         (seconds at 10,000 hosts, before the module starts); a file is copied once with M(ansible.builtin.copy)
         and, when it did not change, not even parsed (see the no-change shortcut in the notes). JSON parses
-        much faster than YAML (at 10,000 hosts hundredths of a second against about a second), which only
-        matters for runs that have changes to make.
+        tens of times faster than YAML (PyYAML builds every value in Python; seconds at 10,000 hosts), which
+        only matters for runs that have changes to make.
     type: path
   exclusive:
     description:
