@@ -3,18 +3,25 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark: the pxe_hosts module against the naive alternative, an ansible.builtin.template loop.
 
-For each size (200, 1,000 and 10,000 hosts by default) both write every host's
-files - hosts/<mac>.ipxe, pxelinux.cfg/01-<mac>, grub/grub.cfg-01-<mac> and the
-dnsmasq dhcp-hostsdir reservation - into empty directories (cold), then run again
-with nothing to change (rerun). Both run side by side in this one process run, as
-ansible-playbook against localhost; after each run the two trees must be byte for
+For each size (200, 1,000 and 10,000 hosts by default) each side writes every
+host's files - hosts/<mac>.ipxe, pxelinux.cfg/01-<mac>, grub/grub.cfg-01-<mac> and
+the dnsmasq dhcp-hostsdir reservation - into empty directories (cold), then runs
+again with nothing to change (rerun). The module runs two ways: with the hosts as
+its ``hosts`` list argument ("list": playbooks/module.yml) and with them in a YAML
+file shipped by ansible.builtin.copy and read through ``hosts_file`` ("file":
+playbooks/module_file.yml, the way the module documentation recommends for
+thousands of hosts; BENCH_HOSTS_FORMAT=json ships JSON instead of YAML). All sides run one after the other in this one process run,
+as ansible-playbook against localhost; after each run the trees must be byte for
 byte identical, or the benchmark fails.
 
 Times: the task time (from the task's start to its result, measured by the
-bench_timer callback: the work itself) and the playbook's wall time (adds
+bench_timer callback: the work itself, for "file" the copy task included)
+and the playbook's wall time (adds
 ansible-playbook's start-up, parsing and variable loading). Memory: the peak RSS
 of the largest process of the ansible-playbook run (controller, worker or module),
-from wait4(). The targets are checked against the task time.
+from wait4(). The targets are checked against the task time: the 50x ratio
+against both module paths, the 10,000-host targets against the file path (the
+one a user with 10,000 hosts takes), the list path shown next to it.
 
 The loop costs about 0.2 s per file, so by default it runs only up to
 BENCH_LOOP_MAX hosts (1,000); larger sizes show an estimate from the largest
@@ -40,6 +47,8 @@ import sys
 import tempfile
 import time
 
+import yaml
+
 HERE = pathlib.Path(__file__).resolve().parent
 TREE_ROOT = HERE.parents[3]
 if str(TREE_ROOT) not in sys.path:
@@ -49,6 +58,8 @@ if str(TREE_ROOT) not in sys.path:
 from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _server  # noqa: E402
 
 HEADER = 'Managed by %s; edits are overwritten.' % _hosts.MARKER
+# Format of the host file of the "file" path: yaml (hand-kept fleets) or json (generated ones; parses faster).
+HOSTS_FORMAT = os.environ.get('BENCH_HOSTS_FORMAT', 'yaml')
 
 # A realistic site: BIOS clients on PXELINUX, x86-64 UEFI on iPXE, arm64 UEFI on GRUB, so every
 # host gets all three kinds of boot file; a /16 so 10,000 fixed addresses fit.
@@ -125,6 +136,17 @@ def _prepare(workdir, site, hosts, side):
                                      'report_log': '', 'reload_service': ''}), encoding='utf-8')
     if side == 'module':
         data = {'bench_hosts': hosts, 'bench_site_file': str(site_file), 'bench_state_file': str(root / 'state.json')}
+    elif side == 'module_file':
+        # The fleet as a user keeps it: a file next to the playbook, shipped to the target. Keys stay
+        # in the inventory's order: a command line dict renders in its order.
+        source = root / ('fleet.%s' % HOSTS_FORMAT)
+        if HOSTS_FORMAT == 'json':
+            text = json.dumps(hosts, indent=1)
+        else:
+            text = yaml.dump(hosts, Dumper=getattr(yaml, 'CSafeDumper', yaml.SafeDumper), default_flow_style=None, sort_keys=False)
+        source.write_text(text, encoding='utf-8')
+        data = {'bench_hosts_src': str(source), 'bench_hosts_file': str(root / 'hosts.yml'), 'bench_site_file': str(site_file),
+                'bench_state_file': str(root / 'state.json')}
     else:
         # The loop gets the hosts validated the way the module validates them (normalized MAC,
         # rendered command line): templates have no validation of their own.
@@ -173,7 +195,8 @@ def run_playbook(side, paths, log):
         raise SystemExit('bench: %s playbook failed (rc %d); see %s' % (side, process.returncode, log))
     tasks = json.loads(timer.read_text(encoding='utf-8'))['tasks']
     return {'wall': wall, 'task': sum(task['seconds'] for task in tasks), 'rss': usage.ru_maxrss / 1024.0,
-            'changed': any(task['changed'] for task in tasks)}
+            'changed': any(task['changed'] for task in tasks),
+            'module': sum(task['seconds'] for task in tasks if task['name'].startswith('Write every host'))}
 
 
 def snapshot(paths):
@@ -211,6 +234,13 @@ def run_size(count, run_loop, workdir, log):
     if not result['module_cold']['changed'] or result['module_rerun']['changed']:
         raise SystemExit('bench: FAILED - the module changed nothing cold or something on the rerun (%d hosts)' % count)
     result['files'] = len(snapshot(module_paths))
+    file_paths = _prepare(base, site, hosts, 'module_file')
+    result['file_cold'] = run_playbook('module_file', file_paths, log)
+    compare(module_paths, file_paths, 'cold (hosts_file)')
+    result['file_rerun'] = run_playbook('module_file', file_paths, log)
+    if not result['file_cold']['changed'] or result['file_rerun']['changed']:
+        raise SystemExit('bench: FAILED - the module with hosts_file changed nothing cold or something on the rerun (%d hosts)' % count)
+    compare(module_paths, file_paths, 'rerun (hosts_file)')
     if run_loop:
         loop_paths = _prepare(base, site, hosts, 'loop')
         result['loop_cold'] = run_playbook('loop', loop_paths, log)
@@ -244,6 +274,11 @@ def _ratio(loop, module):
     return text + (' est.' if loop.get('estimate') else '')
 
 
+def _ratios(result, run):
+    """Loop / module for one run kind, list path then file path."""
+    return '%s; %s' % (_ratio(result['loop_' + run], result['module_' + run]), _ratio(result['loop_' + run], result['file_' + run]))
+
+
 def report(results, loop_max):
     estimate = _estimate(results)
     for result in results:
@@ -251,24 +286,27 @@ def report(results, loop_max):
             for run in ('loop_cold', 'loop_rerun'):
                 result[run] = dict((key, rate * result['files']) for key, rate in estimate[1][run].items())
                 result[run].update(estimate=True, rss=None)
-    head = ['hosts', 'files', 'module cold s', 'module rerun s', 'loop cold s', 'loop rerun s', 'ratio cold',
-            'ratio rerun', 'peak RSS MiB module', 'peak RSS MiB loop']
+    head = ['hosts', 'files', 'list cold s', 'list rerun s', 'file cold s', 'file rerun s', 'loop cold s', 'loop rerun s',
+            'ratio cold (list; file)', 'ratio rerun (list; file)', 'peak RSS MiB list / file / loop']
     rows = []
     for result in results:
-        row = ['{:,}'.format(result['hosts']), '{:,}'.format(result['files']), _cell(result['module_cold']),
-               _cell(result['module_rerun'])]
+        row = ['{:,}'.format(result['hosts']), '{:,}'.format(result['files'])]
+        row += [_cell(result[run]) for run in ('module_cold', 'module_rerun', 'file_cold', 'file_rerun')]
         if 'loop_cold' in result:
-            row += [_cell(result['loop_cold']), _cell(result['loop_rerun']),
-                    _ratio(result['loop_cold'], result['module_cold']), _ratio(result['loop_rerun'], result['module_rerun'])]
+            row += [_cell(result['loop_cold']), _cell(result['loop_rerun']), _ratios(result, 'cold'), _ratios(result, 'rerun')]
         else:
             row += ['not run'] * 4
         rss_loop = max(result['loop_cold']['rss'], result['loop_rerun']['rss']) if result.get('loop_cold', {}).get('rss') else None
-        row += ['%.0f' % max(result['module_cold']['rss'], result['module_rerun']['rss']),
-                'not run' if rss_loop is None else '%.0f' % rss_loop]
+        row += ['%.0f / %.0f / %s' % (max(result['module_cold']['rss'], result['module_rerun']['rss']),
+                                      max(result['file_cold']['rss'], result['file_rerun']['rss']),
+                                      'not run' if rss_loop is None else '%.0f' % rss_loop)]
         rows.append(row)
     lines = ['| %s |' % ' | '.join(head), '|' + '---|' * len(head)]
     lines += ['| %s |' % ' | '.join(row) for row in rows]
     lines.append('')
+    lines.append('list: pxe_hosts with the hosts as its list argument; file: the hosts in a %s file shipped with '
+                 'ansible.builtin.copy and read through hosts_file (copy task included); loop: ansible.builtin.template loops.'
+                 % HOSTS_FORMAT.upper())
     lines.append('Times: task s / playbook wall s (task: the tasks alone, bench_timer callback; wall: the whole '
                  'ansible-playbook run). Ratios: loop / module, task / wall. Peak RSS: largest process of the run.')
     if estimate:
@@ -289,50 +327,59 @@ def _targets(by_size):
     lines = []
     small = by_size.get(200)
     if small and 'loop_cold' in small:
-        cold = small['loop_cold']['task'] / small['module_cold']['task']
-        rerun = small['loop_rerun']['task'] / small['module_rerun']['task']
         estimated = ' (ESTIMATE: the loop did not run at 200 hosts)' if small['loop_cold'].get('estimate') else ''
-        lines.append('- module >= 50x faster than the loop at 200 hosts: cold %.0fx, rerun %.0fx - %s%s'
-                     % (cold, rerun, _met(cold >= 50 and rerun >= 50), estimated))
+        for path, side in (('list', 'module'), ('hosts_file', 'file')):
+            cold = small['loop_cold']['task'] / small[side + '_cold']['task']
+            rerun = small['loop_rerun']['task'] / small[side + '_rerun']['task']
+            lines.append('- module (%s) >= 50x faster than the loop at 200 hosts: cold %.0fx, rerun %.0fx - %s%s'
+                         % (path, cold, rerun, _met(cold >= 50 and rerun >= 50), estimated))
     else:
         lines.append('- module >= 50x faster than the loop at 200 hosts: not measured (include 200 in the sizes)')
     big = by_size.get(10000)
     if big:
-        cold, rerun = big['module_cold'], big['module_rerun']
-        lines.append('- 10,000 hosts cold < 10 s: %.2f s (playbook wall %.2f s) - %s' % (cold['task'], cold['wall'], _met(cold['task'] < 10)))
-        lines.append('- 10,000 hosts no-change rerun < 2 s: %.2f s (playbook wall %.2f s) - %s'
-                     % (rerun['task'], rerun['wall'], _met(rerun['task'] < 2)))
+        cold, rerun = big['file_cold'], big['file_rerun']
+        lines.append('- 10,000 hosts cold < 10 s (hosts_file, copy included): %.2f s (playbook wall %.2f s) - %s; list argument: %.2f s'
+                     % (cold['task'], cold['wall'], _met(cold['task'] < 10), big['module_cold']['task']))
+        lines.append('- 10,000 hosts no-change rerun < 2 s (hosts_file, copy included): %.2f s (playbook wall %.2f s) - %s; '
+                     'list argument: %.2f s' % (rerun['task'], rerun['wall'], _met(rerun['task'] < 2), big['module_rerun']['task']))
+        lines.append('  (file path, the pxe_hosts task alone without the copy: cold %.2f s, rerun %.2f s)' % (cold['module'], rerun['module']))
     else:
         lines.append('- 10,000 hosts cold < 10 s, rerun < 2 s: not measured (include 10000 in the sizes)')
     return lines
 
 
 def profile(count, top):
-    """Profile pxe_hosts.main() in-process with ``count`` hosts, cold and rerun."""
+    """Profile pxe_hosts.main() in-process with ``count`` hosts, cold and rerun, as a list and from a file."""
     from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
     from ansible_collections.netboot.pxe.plugins.modules import pxe_hosts  # pylint: disable=import-outside-toplevel
 
     site = _site()
     hosts = make_hosts(count)
-    with tempfile.TemporaryDirectory(prefix='netboot-pxe-profile-') as tmp:
-        paths = _prepare(pathlib.Path(tmp), site, hosts, 'module')
-        args = {'hosts': hosts, 'exclusive': True, 'site': str(paths['root'] / 'site.json'),
-                'state_file': str(paths['root'] / 'state.json'), 'reload_service': ''}
-        for run in ('cold', 'rerun'):
-            profiler = cProfile.Profile()
-            started = time.monotonic()
-            with patch_module_args(args), contextlib.redirect_stdout(io.StringIO()) as out:
-                profiler.enable()
-                try:
-                    pxe_hosts.main()
-                except SystemExit:
-                    pass
-                profiler.disable()
-            seconds = time.monotonic() - started
-            outcome = json.loads(out.getvalue())
-            print('== %s, %d hosts: %.2f s (profiled), written %d, unchanged %d'
-                  % (run, count, seconds, outcome.get('written_count', 0), outcome.get('unchanged', 0)))
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats('cumulative').print_stats(top)
+    for path in ('list', 'hosts_file'):
+        with tempfile.TemporaryDirectory(prefix='netboot-pxe-profile-') as tmp:
+            paths = _prepare(pathlib.Path(tmp), site, hosts, 'module' if path == 'list' else 'module_file')
+            args = {'exclusive': True, 'site': str(paths['root'] / 'site.json'), 'state_file': str(paths['root'] / 'state.json'),
+                    'reload_service': ''}
+            if path == 'list':
+                args['hosts'] = hosts
+            else:
+                args['hosts_file'] = str(paths['root'] / ('fleet.%s' % HOSTS_FORMAT))
+            for run in ('cold', 'rerun'):
+                profiler = cProfile.Profile()
+                started = time.monotonic()
+                with patch_module_args(args), contextlib.redirect_stdout(io.StringIO()) as out:
+                    profiler.enable()
+                    try:
+                        pxe_hosts.main()
+                    except SystemExit:
+                        pass
+                    profiler.disable()
+                seconds = time.monotonic() - started
+                outcome = json.loads(out.getvalue())
+                print('== %s, %s, %d hosts: %.2f s (profiled), written %d, unchanged %d, input_unchanged %s'
+                      % (path, run, count, seconds, outcome.get('written_count', 0), outcome.get('unchanged', 0),
+                         outcome.get('input_unchanged')))
+                pstats.Stats(profiler, stream=sys.stdout).sort_stats('cumulative').print_stats(top)
 
 
 def main():

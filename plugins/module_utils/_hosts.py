@@ -203,14 +203,20 @@ def _digest(data):
     return hashlib.sha1(data).hexdigest()[:20]
 
 
+file_digest = _digest  # for _hosts_input, which checks recorded files too
+
+
 def load_state(path):
+    """The state file's content, plus ``written_ns``: its mtime (see ``trusted``)."""
     if not os.path.exists(path):
-        return {'version': STATE_VERSION, 'files': {}, 'once': {}}
+        return {'version': STATE_VERSION, 'files': {}, 'once': {}, 'written_ns': 0}
     with open(path, 'r', encoding='utf-8') as handle:
         try:
             state = json.load(handle)
         except ValueError as exc:
             raise HostError('state file %s is not valid JSON (%s); move it aside to start over' % (path, exc))
+        if isinstance(state, dict):
+            state['written_ns'] = os.fstat(handle.fileno()).st_mtime_ns
     if not isinstance(state, dict) or state.get('version') != STATE_VERSION:
         raise HostError('state file %s has an unknown format; move it aside to start over' % path)
     state.setdefault('files', {})
@@ -218,8 +224,22 @@ def load_state(path):
     return state
 
 
+def trusted(stamp, info, state):
+    """Whether a file with stat result ``info`` is the one recorded as ``stamp`` without reading it.
+
+    Size and mtime must match, and the mtime must be older than the state file: file times come
+    from a clock ticking every few milliseconds, so a file edited in the tick it was written in (at
+    or after the state's own write) keeps size and mtime; such a file is read (git's "racy" rule).
+    """
+    return (isinstance(stamp, list) and info.st_size == stamp[0] and info.st_mtime_ns == stamp[1]
+            and info.st_mtime_ns < state.get('written_ns', 0))
+
+
 def _atomic_write(path, text, mode, uid, gid):
-    """Write ``path`` by renaming a complete temporary file over it (readers see the old or the new file)."""
+    """Write ``path`` by renaming a complete temporary file over it (readers see the old or the new file).
+
+    Returns the written file's stat result (the rename keeps size and mtime), saving a stat per file.
+    """
     directory, base = os.path.split(path)
     # Plain system calls on a fixed temporary name: mkstemp and a text wrapper per file
     # cost more than the write itself when thousands of files are written.
@@ -236,6 +256,7 @@ def _atomic_write(path, text, mode, uid, gid):
             os.fchmod(handle, mode)
             if uid is not None or gid is not None:
                 os.fchown(handle, -1 if uid is None else uid, -1 if gid is None else gid)
+            info = os.fstat(handle)
         finally:
             os.close(handle)
         os.replace(tmp, path)
@@ -243,6 +264,7 @@ def _atomic_write(path, text, mode, uid, gid):
         if os.path.lexists(tmp):
             os.unlink(tmp)
         raise
+    return info
 
 
 def _read(path):
@@ -325,7 +347,7 @@ def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, complete
         stamp = [info.st_size, info.st_mtime_ns, digest]
         # The state remembers size, mtime and digest of what was written: when all three still hold,
         # the file is ours and current without reading it (a rerun over 10,000 hosts stays cheap).
-        if known.get(path) == stamp or _same(path, data):
+        if (known.get(path) == stamp and trusted(stamp, info, state)) or _same(path, data):
             unchanged += 1
             records[path] = stamp
         else:
@@ -363,16 +385,19 @@ def _marked(text):
     return any(MARKER in line for line in head)
 
 
-def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None):
-    """Write and remove what ``plan_sync`` decided, then save the state. Returns the new state."""
-    ready = set()
+def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None, inputs=None):
+    """Write and remove what ``plan_sync`` decided, then save the state. Returns the new state.
+
+    ``inputs``: what the state records about this run's input (``_hosts_input``), or None.
+    """
+    ready, written = set(), {}
     for path, text in plan['write'].items():
         directory = os.path.dirname(path)
         if directory not in ready:
             if not os.path.isdir(directory):
                 os.makedirs(directory, 0o755)
             ready.add(directory)
-        _atomic_write(path, text, mode, uid, gid)
+        written[path] = _atomic_write(path, text, mode, uid, gid)
     for path in plan['remove']:
         os.unlink(path)
     removed = set(plan['remove'])
@@ -381,14 +406,17 @@ def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None):
         if path in removed:
             continue
         if path in plan['write']:
-            info = os.stat(path)
+            info = written[path]
             files_state[path] = [info.st_size, info.st_mtime_ns, _digest(plan['write'][path].encode('utf-8'))]
         else:
             # Kept files: unchanged ones with their stamp, others (not ours to check this run) as known.
             files_state[path] = plan['records'].get(path, 1)
     state = {'version': STATE_VERSION, 'files': files_state, 'once': plan['once']}
+    if inputs is not None:
+        state['input'] = inputs
     directory = os.path.dirname(state_path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
-    _atomic_write(state_path, json.dumps(state, sort_keys=True, indent=0) + '\n', 0o600, None, None)
+    # No indent: json's C encoder then does the work (the pure-Python one costs about a second at 10,000 hosts).
+    _atomic_write(state_path, json.dumps(state, sort_keys=True, separators=(',', ':')) + '\n', 0o600, None, None)
     return state

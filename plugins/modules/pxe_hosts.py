@@ -27,6 +27,13 @@ description:
     Changing the host's entry or command line arms boot-once again.
   - Reads the server's boot entries, menu and loaders from O(site), which the C(netboot.pxe.server) role
     writes.
+notes:
+  - No-change shortcut - the state file records a digest of everything the files depend on (the host list or
+    O(hosts_file)'s bytes, the O(site) file, the options, the module's own code and, while a boot-once host
+    waits for its report, the O(report_log)'s size and mtime) and each written file's size and mtime. When a run
+    finds the same digest and every managed file still matching, nothing is validated or rendered (result
+    C(input_unchanged=true)); a deleted or edited managed file, a changed entry, site or option, a new report or
+    a collection upgrade takes the full path, which puts every file right.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -54,9 +61,21 @@ options:
         (useful with O(exclusive=false)).
       - The keys are checked by the module itself, not by Ansible's suboption validation, which costs
         seconds per 10,000 hosts; the checks are as strict and the errors name the host.
+      - Mutually exclusive with O(hosts_file) (give one; an empty list counts as not given).
     type: list
     elements: dict
     default: []
+  hosts_file:
+    description:
+      - Path, on the managed host, of a file holding the host list - the same dicts as O(hosts) - as JSON or,
+        when PyYAML is installed there, YAML (unquoted MACs such as C(52:54:00:12:34:56) stay strings). Errors
+        name the host as C(hosts_file[N]).
+      - For thousands of hosts. A list argument is templated and shipped by C(ansible-playbook) on every run
+        (seconds at 10,000 hosts, before the module starts); a file is copied once with M(ansible.builtin.copy)
+        and, when it did not change, not even parsed (see the no-change shortcut in the notes). JSON parses
+        tens of times faster than YAML (PyYAML builds every value in Python; seconds at 10,000 hosts), which
+        only matters for runs that have changes to make.
+    type: path
   exclusive:
     description:
       - Remove the files of managed hosts that are not in O(hosts). With C(false) only hosts with
@@ -114,6 +133,17 @@ EXAMPLES = r'''
     hosts: "{{ groups['pxe_clients'] | map('extract', hostvars) | map(attribute='pxe') | list }}"
     exclusive: true
 
+- name: Ship a 10,000-host fleet as one file (copied only when it changed), then assign it
+  ansible.builtin.copy:
+    src: files/fleet.yml
+    dest: /etc/netboot-pxe/hosts.yml
+    mode: "0644"
+
+- name: Assign the fleet from the shipped file
+  netboot.pxe.pxe_hosts:
+    hosts_file: /etc/netboot-pxe/hosts.yml
+    exclusive: true
+
 - name: Mark an installation as done by hand (boot-once host goes to local boot)
   netboot.pxe.pxe_hosts:
     hosts: "{{ fleet }}"
@@ -156,9 +186,16 @@ reloaded:
   description: Whether the reservation service was told to re-read its hosts.
   returned: always
   type: bool
+input_unchanged:
+  description:
+    - Whether the run took the no-change shortcut - same input as the last run and every managed file as written
+      then - so nothing was validated or rendered.
+  returned: always
+  type: bool
 '''
 
 import functools
+import hashlib
 import json
 import os
 import pwd
@@ -166,21 +203,43 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _render
+from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _hosts_input, _render
 
 
 def _load_site(module):
+    """The site description and the digest of its bytes (part of the no-change shortcut's input)."""
     path = module.params['site']
     try:
-        with open(path, 'r', encoding='utf-8') as handle:
-            data = json.load(handle)
+        with open(path, 'rb') as handle:
+            raw = handle.read()
+        data = json.loads(raw.decode('utf-8'))
     except FileNotFoundError:
         module.fail_json(msg='site: %s does not exist; run the netboot.pxe.server role first (it writes it)' % path)
     except ValueError as exc:
         module.fail_json(msg='site: %s is not valid JSON: %s' % (path, exc))
     if not isinstance(data, dict) or 'site' not in data:
         module.fail_json(msg='site: %s is not a netboot.pxe site description' % path)
-    return data
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def _split(module, hosts, var):
+    """Hosts to assign and hosts to remove, with C(menu)/C(boot_once) spelled as Ansible booleans made bool."""
+    present, absent = [], []
+    for index, host in enumerate(hosts):
+        if not isinstance(host, dict):
+            module.fail_json(msg='%s[%d] must be a dict with at least "mac", got %r' % (var, index, host))
+        host = dict((k, v) for k, v in host.items() if v is not None)
+        state = host.pop('state', 'present')
+        if state not in ('present', 'absent'):
+            module.fail_json(msg='%s: state must be present or absent, got %r' % (_hosts.host_label(var, index, host), state))
+        for key in ('menu', 'boot_once'):
+            if key in host and not isinstance(host[key], bool):
+                try:
+                    host[key] = boolean(host[key], strict=True)
+                except TypeError:
+                    module.fail_json(msg='%s: %s must be true or false, got %r' % (_hosts.host_label(var, index, host), key, host[key]))
+        (absent if state == 'absent' else present).append(host)
+    return present, absent
 
 
 def _ids(module, owner):
@@ -217,6 +276,7 @@ def main():
             # Keys are checked by _hosts.validate (strict, errors name the host): suboption
             # validation by AnsibleModule costs seconds at 10,000 hosts.
             hosts=dict(type='list', elements='dict', default=[]),
+            hosts_file=dict(type='path'),
             exclusive=dict(type='bool', default=False),
             completed=dict(type='list', elements='str', default=[]),
             site=dict(type='path', default='/etc/netboot-pxe/site.json'),
@@ -235,7 +295,9 @@ def main():
         invocation = _invocation(params)
         module.exit_json = functools.partial(module.exit_json, invocation=invocation)
         module.fail_json = functools.partial(module.fail_json, invocation=invocation)
-    data = _load_site(module)
+    if params['hosts_file'] and params['hosts']:
+        module.fail_json(msg='hosts and hosts_file: give one of them, not both (hosts_file holds the same list)')
+    data, site_digest = _load_site(module)
     site = data['site']
     roots = {'boot': params['boot_root'] or data.get('boot_root'), 'dhcp': params['dhcp_hosts_dir'] or data.get('dhcp_hosts_dir')}
     for key, name in (('boot', 'boot_root'), ('dhcp', 'dhcp_hosts_dir')):
@@ -245,41 +307,59 @@ def main():
     reload_service = data.get('reload_service') if params['reload_service'] is None else params['reload_service']
     owner = params['owner'] if params['owner'] is not None else data.get('owner')
 
-    present, absent = [], []
-    for index, host in enumerate(params['hosts']):
-        host = dict((k, v) for k, v in host.items() if v is not None)
-        state = host.pop('state', 'present')
-        if state not in ('present', 'absent'):
-            module.fail_json(msg='%s: state must be present or absent, got %r' % (_hosts.host_label('hosts', index, host), state))
-        for key in ('menu', 'boot_once'):
-            if key in host and not isinstance(host[key], bool):
-                try:
-                    host[key] = boolean(host[key], strict=True)
-                except TypeError:
-                    module.fail_json(msg='%s: %s must be true or false, got %r' % (_hosts.host_label('hosts', index, host), key, host[key]))
-        (absent if state == 'absent' else present).append(host)
     try:
-        hosts = _hosts.validate(present, site, var='hosts')
-        absent_macs = [_hosts.validate([{'mac': host['mac']}], site, var='hosts (absent)')[0]['mac'] for host in absent]
-        completed = [_hosts.validate([{'mac': mac}], site, var='completed')[0]['mac'] for mac in params['completed']]
         state = _hosts.load_state(params['state_file'])
+        source = _hosts_input.read_hosts_file(params['hosts_file']) if params['hosts_file'] else params['hosts']
+    except _hosts.HostError as exc:
+        module.fail_json(msg=str(exc))
+    # Everything the files depend on besides the boot-once reports (added by _hosts_input while one is pending).
+    fingerprint = _hosts_input.code_fingerprint()
+    parts = [fingerprint, site_digest, params['hosts_file'], _hosts_input.hosts_digest(source), params['exclusive'],
+             params['completed'], roots, owner, report_log]
+    if fingerprint is not None:
+        verified = _hosts_input.verify(state, parts, report_log)
+        if verified is not None:
+            result = dict(changed=False, hosts=state['input'].get('hosts', 0), written=[], written_count=0, removed=[],
+                          unchanged=state['input'].get('files', verified), flipped=[], boot_once=state.get('once', {}),
+                          reloaded=False, input_unchanged=True)
+            if module._diff:
+                result['diff'] = {'before': '', 'after': '', 'before_header': 'managed files before',
+                                  'after_header': 'managed files after'}
+            module.exit_json(**result)
+
+    var = 'hosts_file' if params['hosts_file'] else 'hosts'
+    try:
+        if params['hosts_file']:
+            source = _hosts_input.parse_hosts_file(params['hosts_file'], source)
+    except _hosts.HostError as exc:
+        module.fail_json(msg=str(exc))
+    present, absent = _split(module, source, var)
+    try:
+        hosts = _hosts.validate(present, site, var=var)
+        absent_macs = [_hosts.validate([{'mac': host['mac']}], site, var='%s (absent)' % var)[0]['mac'] for host in absent]
+        completed = [_hosts.validate([{'mac': mac}], site, var='completed')[0]['mac'] for mac in params['completed']]
         plan = _hosts.plan_sync(site, hosts, roots, state, exclusive=params['exclusive'], reports=report_log,
                                 completed=completed, absent_macs=absent_macs)
     except _hosts.HostError as exc:
         module.fail_json(msg=str(exc))
     except _render.RenderError as exc:
         module.fail_json(msg='site: %s' % exc)
+    inputs = None
+    if fingerprint is not None:
+        inputs = {'digest': _hosts_input.input_digest(parts, plan['once'], report_log), 'hosts': len(hosts),
+                  'files': len(plan['write']) + plan['unchanged']}
 
     dhcp_root = os.path.join(roots['dhcp'], '')
     dhcp_removed = any(path.startswith(dhcp_root) for path in plan['remove'])
     dhcp_replaced = any(path.startswith(dhcp_root) and os.path.exists(path) for path in plan['write'])
     old_files = state.get('files', {})
     state_changed = (plan['once'] != state.get('once', {}) or set(plan['wanted']) != set(old_files)
-                     or any(old_files.get(path) != stamp for path, stamp in plan['records'].items()))
+                     or any(old_files.get(path) != stamp for path, stamp in plan['records'].items())
+                     or state.get('input') != inputs)
     changed = bool(plan['write'] or plan['remove'])
     result = dict(changed=changed, hosts=len(hosts), written=sorted(plan['write'])[:100], written_count=len(plan['write']),
                   removed=plan['remove'], unchanged=plan['unchanged'], flipped=plan['flipped'], boot_once=plan['once'],
-                  reloaded=False)
+                  reloaded=False, input_unchanged=False)
     if module._diff:
         result['diff'] = {
             'before': ''.join('%s\n' % path for path in sorted(list(plan['write']) + plan['remove']) if os.path.exists(path)),
@@ -290,7 +370,7 @@ def main():
 
     uid, gid = _ids(module, owner)
     try:
-        _hosts.apply_sync(plan, params['state_file'], uid=uid, gid=gid)
+        _hosts.apply_sync(plan, params['state_file'], uid=uid, gid=gid, inputs=inputs)
     except OSError as exc:
         module.fail_json(msg='writing the host files failed: %s' % exc, **result)
     # New reservation files are read by dnsmasq on its own (inotify); changed and removed
