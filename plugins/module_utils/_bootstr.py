@@ -28,6 +28,13 @@ def _check_text(value, what):
     if bad:
         raise BootStringError('%s %r contains the control character %r; boot scripts are line based'
                               % (what, text, bad.group()))
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError as exc:
+        # Bytes that were not UTF-8 arrive as lone surrogates (surrogateescape); written out they would
+        # put raw bytes into the boot scripts.
+        raise BootStringError('%s %r is not UTF-8 text (the byte at position %d is not UTF-8); boot scripts are UTF-8'
+                              % (what, text, exc.start))
     return text
 
 

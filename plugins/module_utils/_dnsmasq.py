@@ -34,7 +34,9 @@ class _Ctx(object):
         self.prefix = prefix
 
     def name(self, key):
-        return self.prefix + key
+        # A key that already starts with the prefix is the variable's whole name: the server role's
+        # server_address is "server_address", not "server_server_address".
+        return key if key.startswith(self.prefix) else self.prefix + key
 
     def get(self, key, default=None):
         value = self.settings.get(key, default)

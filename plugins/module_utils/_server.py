@@ -10,9 +10,15 @@ the server role's variable. Private to the collection.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _dnsmasq, _entries, _hosts, _loaders, _menu
 
 _X86 = ('x86', 'x86_64')
+# Paths written unquoted into the dnsmasq and nginx configurations: no space, ";", "{" or quote can end the directive.
+_CONFIG_PATH = re.compile(r'^/[A-Za-z0-9._/+@-]*$')
+# Settings that go to the services only (checked here, before the first configuration is written).
+_SERVICE_KEYS = ('http_port', 'boot_root', 'report_log')
 
 
 class ServerError(ValueError):
@@ -106,9 +112,26 @@ def _chain_loaders(prefix, entries, defaults, loaders):
                               % (prefix, entry_name, name, loaders[name]['kind'], name, prefix))
 
 
+def _service_settings(prefix, settings):
+    """The HTTP port and the paths the dnsmasq and http roles write into their configurations, checked up front.
+
+    The dnsmasq configuration is written (and dnsmasq restarted) before the http role runs, so a value only nginx
+    would refuse must be refused here, or the run stops with the two services disagreeing.
+    """
+    port = settings.get('http_port')
+    if port is not None and (isinstance(port, bool) or not re.match(r'^\d{1,5}$', str(port)) or not 1 <= int(str(port)) <= 65535):
+        raise ServerError('%shttp_port: must be a TCP port from 1 to 65535, got %r' % (prefix, port))
+    for key in ('boot_root', 'report_log'):
+        value = settings.get(key)
+        if value is not None and (not isinstance(value, str) or not _CONFIG_PATH.match(value)):
+            raise ServerError('%s%s: must be an absolute path of letters, digits and . _ / + @ - (it is written into the '
+                              'dnsmasq and nginx configurations unquoted), got %r' % (prefix, key, value))
+
+
 def plan(settings, prefix='server_'):
     """Validate the server settings and return the plan (plain data)."""
     settings = dict(settings or {})
+    _service_settings(prefix, settings)
     served = settings.get('architectures') or []
     try:
         loaders = _loaders.choose(
@@ -121,7 +144,7 @@ def plan(settings, prefix='server_'):
     base_url = settings.get('base_url', '')
     dhcp_settings = dict(settings)
     for key in ('boot_loaders', 'secure_boot', 'entries', 'default_entry', 'default_entries', 'base_url', 'menu',
-                'pxelinux_serial', 'ipxe_chainload_bios_rom', 'header'):
+                'pxelinux_serial', 'ipxe_chainload_bios_rom', 'header') + _SERVICE_KEYS:
         dhcp_settings.pop(key, None)
     dhcp_settings['boot_files'] = {}
     dhcp_settings['direct_architectures'] = sorted(name for name, loader in loaders.items() if loader['config'] != 'ipxe')

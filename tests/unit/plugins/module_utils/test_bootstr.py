@@ -43,6 +43,8 @@ def test_ipxe_escape_passes_plain_arguments():
     ('quiet || shell', 'command separator'), ('a ; b', 'command separator'), ('x && y', 'command separator'),
     ('quiet #comment', 'comment'), ('root=${root}', 'expand'), ('two\nlines', 'control character'),
     ('has space', 'single word'), (None, 'must be a string'), (True, 'must be a string'),
+    # Bytes that are not UTF-8, as Python carries them (surrogateescape): never written into a boot script.
+    (b'Men\xfc \xff'.decode('utf-8', 'surrogateescape'), 'not UTF-8 text'),
 ])
 def test_ipxe_escape_rejects(value, message):
     with pytest.raises(_bootstr.BootStringError, match=message):
@@ -73,6 +75,11 @@ def test_grub_quote_rejects_newline():
         _bootstr.grub_quote('menuentry\n}')
 
 
+def test_grub_quote_rejects_bytes_that_are_not_utf8():
+    with pytest.raises(_bootstr.BootStringError, match='not UTF-8 text'):
+        _bootstr.grub_quote('Debian \udcff')
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=('Cc', 'Cs')), max_size=40))
 def test_grub_quote_round_trip(text):
     assert grub_unquote(_bootstr.grub_quote(text)) == text
@@ -94,6 +101,7 @@ def test_kernel_cmdline_from_list():
     ({'a': 'x"y'}, 'double quote'), ({'a b': 1}, 'invalid kernel parameter name'), ({'': 1}, 'invalid'),
     ({'a': {'b': 1}}, 'unusable value'), ({'a': 'x\ny'}, 'control character'), ('quiet', 'dict or a list'),
     ([1], 'strings or dicts'), ({'a': [None, {'x': 1}]}, 'unusable value'),
+    ({'label': b'\xff\xfe'.decode('utf-8', 'surrogateescape')}, "kernel parameter 'label' value .* is not UTF-8 text"),
 ])
 def test_kernel_cmdline_rejects(params, message):
     with pytest.raises(_bootstr.BootStringError, match=message):
