@@ -92,7 +92,7 @@ options:
   timeout:
     description:
       - Seconds to collect DHCP replies for, per architecture (and to wait for an ACK).
-      - Keep it above 4 for a dnsmasq that ICMP-checks new addresses (its default, C(server_dhcp_ping)), which delays
+      - Keep it above 4 for a dnsmasq that ICMP-checks new addresses (C(server_dhcp_ping=true), stock dnsmasq's default), which delays
         the offer to a new client by about 4 seconds.
     type: float
     default: 5
