@@ -75,7 +75,8 @@ def test_killed_service_comes_back(pxe_server, served, record_case, unit, how):
     before = unit_state(pxe_server, unit)
     old_pid = int(before['MainPID'])
     assert before['ActiveState'] == 'active' and old_pid > 0, before
-    assert fetch(client, how).get('sha256') == digest, 'not serving before the fault'
+    first = fetch(client, how)
+    assert first.get('sha256') == digest, ('not serving before the fault', first, _text)
 
     pxe_server.ssh('kill -9 %d' % old_pid)
     start = time.monotonic()
