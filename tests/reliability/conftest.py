@@ -96,8 +96,8 @@ def summary_lines(cases):
     lines = ['%-9s %-34s %-5s %-5s  %s' % ('category', 'case', 'pass', 'kept', 'tried -> happened')]
     for case in cases:
         kept = '-' if case.nothing_lost is None else ('yes' if case.nothing_lost else 'NO')
-        lines.append('%-9s %-34s %-5s %-5s  %s -> %s' % (
-            case.category, _cut(case.name, 34), 'yes' if case.passed else 'NO', kept, case.tried, _cut(case.happened, 160)))
+        lines.append('%-9s %-34s %-5s %-5s  %s -> %s' % (case.category, _cut(case.name, 34), 'yes' if case.passed else 'NO',
+                                                         kept, case.tried, _cut(case.happened, 160)))
     lines.append('')
     lines.append('%-9s %6s %6s %12s' % ('category', 'tried', 'passed', 'nothing lost'))
     categories = sorted({case.category for case in cases})
