@@ -10,6 +10,7 @@ the boot_artifact module stays a thin wrapper. Private to the collection.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import email.utils
 import hashlib
@@ -239,6 +240,38 @@ def temp_beside(dest):
         raise ArtifactError('destination directory %s does not exist' % directory)
     fd, path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), suffix='.part', dir=directory)
     return os.fdopen(fd, 'wb'), path
+
+
+def _remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+@contextlib.contextmanager
+def staged(dest):
+    """Yield ``(writer, temp path)`` beside ``dest``; the caller moves the file in with ``replace_atomically``.
+
+    If anything fails while it is written (disk full, a failed download or check) the temporary file is
+    removed, so nothing half-written is left beside ``dest``; an OSError becomes an ArtifactError that
+    names the directory, and ``dest`` itself is never touched.
+    """
+    try:
+        writer, path = temp_beside(dest)
+    except OSError as exc:
+        raise ArtifactError('cannot create a temporary file beside %s: %s; %s was left untouched'
+                            % (dest, exc.strerror or exc, dest)) from exc
+    try:
+        with writer:
+            yield writer, path
+    except OSError as exc:
+        _remove(path)
+        raise ArtifactError('cannot write %s in %s: %s; %s was left untouched'
+                            % (os.path.basename(dest), os.path.dirname(os.path.abspath(dest)), exc.strerror or exc, dest)) from exc
+    except BaseException:
+        _remove(path)
+        raise
 
 
 def replace_atomically(temp_path, dest):

@@ -369,17 +369,13 @@ def check_options(module, src):
 
 def fetch_verified(module, src, algorithm, digest, dest):
     """Download src into a temporary file beside dest and verify it; return the temp path."""
-    writer, temp = _artifact.temp_beside(dest)
-    try:
+    # staged() removes the temporary file on any failure (disk full included) and names the directory.
+    with _artifact.staged(dest) as (writer, temp):
         stream = open_source(module, src)
         try:
-            with writer:
-                got, _size = _artifact.copy_hashing(stream, writer, algorithm)
+            got, _size = _artifact.copy_hashing(stream, writer, algorithm)
         finally:
             stream.close()
-    except BaseException:
-        os.unlink(temp)
-        raise
     if got != digest:
         os.unlink(temp)
         module.fail_json(msg='%s checksum mismatch for %s: expected %s, got %s; %s was left untouched'
@@ -419,12 +415,10 @@ def run(module):
     result['downloaded'] = True
     if member:
         archive = temp
-        writer, temp = _artifact.temp_beside(dest)
         try:
-            with writer:
+            with _artifact.staged(dest) as (writer, temp):
                 _artifact.extract_member(archive, member, writer, params['archive_format'])
         except _artifact.ArtifactError as exc:
-            os.unlink(temp)
             module.fail_json(msg='member: %s: %s; %s was left untouched' % (src, exc, dest), src=src, dest=dest)
         finally:
             os.unlink(archive)

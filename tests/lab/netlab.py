@@ -335,23 +335,44 @@ def container_up(lab, image):
                   '--ulimit=nofile=20000:20000', '--ulimit=nproc=32768:32768',
                   '--cap-add=NET_ADMIN', '--cap-add=NET_RAW', '--cap-add=SYS_ADMIN',
                   image, '/sbin/init'])
+    _wait_booted(lab)
+    run(PODMAN + ['exec', '-i', lab.container, 'sh', '-c',
+                  'install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys'],
+        input=pubkey)
+    _wait_ssh(lab)
+
+
+def _wait_booted(lab):
     state = ''
     for _attempt in range(120):
         proc = run(PODMAN + ['exec', lab.container, 'systemctl', 'is-system-running', '--wait'], check=False)
         state = proc.stdout.strip()
         if state in ('running', 'degraded'):
-            break
+            return
         time.sleep(1)
-    else:
-        raise LabError('systemd in %s did not finish booting (last state %r)' % (lab.container, state))
-    run(PODMAN + ['exec', '-i', lab.container, 'sh', '-c',
-                  'install -d -m 700 /root/.ssh && cat > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys'],
-        input=pubkey)
+    raise LabError('systemd in %s did not finish booting (last state %r)' % (lab.container, state))
+
+
+def _wait_ssh(lab):
     for _attempt in range(60):
         if ssh(lab, 'true', check=False).returncode == 0:
             return
         time.sleep(1)
     raise LabError('no SSH to %s at %s' % (lab.container, lab.mgmt_ip))
+
+
+def container_restart(lab, timeout=10):
+    """Restart the server container, as a reboot of the server would; return the seconds until systemd and sshd answer.
+
+    The container joins the lab's server namespace, which podman does not own: the management veth and
+    the PXE LAN veth (pxe0) stay. network_up re-wires whatever a restart lost (it only adds what is missing).
+    """
+    start = time.monotonic()
+    run(PODMAN + ['restart', '-t', str(timeout), lab.container])
+    network_up(lab)
+    _wait_booted(lab)
+    _wait_ssh(lab)
+    return time.monotonic() - start
 
 
 def container_down(lab):

@@ -241,3 +241,54 @@ def test_keybox_keyring(gpg_keys, gpgv_runner):
     keybox = (archive.home / 'pubring.kbx').read_bytes()
     assert _artifact.dearmor_keys(keybox) == keybox
     assert _artifact.gpg_verify(gpgv_runner, 'gpgv', keybox, SIGNED, archive.detach_sign(SIGNED))[1] == [archive.fingerprint]
+
+
+class _FullDisk(object):
+    """A file object that fails like a full filesystem after ``room`` bytes."""
+
+    def __init__(self, handle, room):
+        self.handle = handle
+        self.room = room
+
+    def write(self, data):
+        if len(data) > self.room:
+            raise OSError(28, 'No space left on device')
+        self.room -= len(data)
+        return self.handle.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+
+def test_staged_disk_full_keeps_dest_and_leaves_no_temp(tmp_path, monkeypatch):
+    dest = tmp_path / 'linux'
+    dest.write_bytes(b'old kernel')
+    real_temp_beside = _artifact.temp_beside
+
+    def full_temp_beside(path):
+        writer, temp = real_temp_beside(path)
+        return _FullDisk(writer, 4), temp
+
+    monkeypatch.setattr(_artifact, 'temp_beside', full_temp_beside)
+    with pytest.raises(_artifact.ArtifactError, match='No space left on device; .*linux was left untouched'):
+        with _artifact.staged(str(dest)) as (writer, _temp):
+            _artifact.copy_hashing(io.BytesIO(b'new kernel, longer'), writer)
+    assert dest.read_bytes() == b'old kernel'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['linux']
+
+
+def test_staged_removes_temp_on_any_error_and_keeps_it_on_success(tmp_path):
+    dest = tmp_path / 'initrd'
+    with pytest.raises(KeyError):
+        with _artifact.staged(str(dest)) as (writer, _temp):
+            writer.write(b'half')
+            raise KeyError('boom')
+    assert list(tmp_path.iterdir()) == []
+    with _artifact.staged(str(dest)) as (writer, temp):
+        writer.write(b'whole')
+    _artifact.replace_atomically(temp, str(dest))
+    assert dest.read_bytes() == b'whole'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['initrd']
