@@ -76,7 +76,7 @@ CONFIGS = {
     'stock': ('stock dnsmasq: the same dhcp-range, nothing else', None),
     'stock-no-ping': ('stock dnsmasq with no-ping only', 'no-ping'),
     'role': ('role defaults', {}),
-    'role-no-ping': ('role, dnsmasq_dhcp_ping: false', {'dnsmasq_dhcp_ping': False}),
+    'role+ping': ('role, dnsmasq_dhcp_ping: true (stock dnsmasq pings)', {'dnsmasq_dhcp_ping': True}),
     'storm': ('role, ping off + lease file "" + quiet_dhcp', STORM),
     'storm+ping': ('storm, ping check on', dict(STORM, dnsmasq_dhcp_ping=True)),
     'storm+lease-file': ('storm, lease file on (default path)', dict(STORM, dnsmasq_lease_file=None)),
