@@ -118,12 +118,15 @@ def test_lease_defaults_keep_a_lease_file_and_lift_the_lease_limit():
     conf = lines(render(MODES['full']))
     assert 'dhcp-leasefile=/var/lib/misc/netboot-pxe-dnsmasq.leases' in conf
     assert 'dhcp-lease-max=254' in conf
-    assert not {'leasefile-ro', 'quiet-dhcp', 'no-ping'} & set(conf)
+    # No ICMP check by default: dnsmasq would go deaf up to 3 s per new client.
+    assert 'no-ping' in conf
+    assert not {'leasefile-ro', 'quiet-dhcp'} & set(conf)
+    assert 'no-ping' not in lines(render(MODES['full'], dnsmasq_dhcp_ping=True))
     assert not any(line.startswith('dhcp-lease-max') for line in lines(render(MODES['proxy'])))
 
 
 def test_boot_storm_knobs():
-    conf = lines(render(dict(MODES['full'], lease_file='', lease_max=20000), dnsmasq_dhcp_ping=False, dnsmasq_quiet_dhcp=True))
+    conf = lines(render(dict(MODES['full'], lease_file='', lease_max=20000), dnsmasq_quiet_dhcp=True))
     assert {'leasefile-ro', 'quiet-dhcp', 'no-ping', 'dhcp-lease-max=20000'} <= set(conf)
     assert not any(line.startswith('dhcp-leasefile') for line in conf)
 
