@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _server
-from ansible_collections.netboot.pxe.plugins.modules import pxe_hosts
+
+from pxe_hosts_runner import record_commands, run
 
 SETTINGS = {
     'dhcp_mode': 'full', 'allow_full_dhcp': True, 'interface': 'pxe0', 'server_address': '10.77.0.1',
@@ -29,24 +28,10 @@ def setup(tmp_path, monkeypatch):
     site = tmp_path / 'site.json'
     site.write_text(json.dumps({'site': _server.plan(SETTINGS)['site'], 'boot_root': str(boot), 'dhcp_hosts_dir': str(dhcp),
                                 'report_log': str(tmp_path / 'reports.log'), 'reload_service': 'netboot-pxe-dnsmasq'}))
-    calls = []
-
-    def run_command(self, args, **kwargs):
-        calls.append(args)
-        return 0, '', ''
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command', run_command)
+    calls = record_commands(monkeypatch)
     return {'boot': boot, 'dhcp': dhcp, 'calls': calls,
             'args': {'site': str(site), 'state_file': str(tmp_path / 'state.json')}}
 
-
-def run(setup, capsys, check_mode=False, **args):
-    module_args = dict(setup['args'], _ansible_check_mode=check_mode, _ansible_diff=True, **args)
-    with patch_module_args(module_args):
-        with pytest.raises(SystemExit) as excinfo:
-            pxe_hosts.main()
-    result = json.loads(capsys.readouterr().out)
-    result['rc'] = excinfo.value.code
-    return result
 
 
 HOSTS = [{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.21', 'hostname': 'web01', 'entry': 'debian', 'cmdline': {'hostname': 'web01'}},
