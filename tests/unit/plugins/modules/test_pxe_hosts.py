@@ -33,7 +33,6 @@ def setup(tmp_path, monkeypatch):
             'args': {'site': str(site), 'state_file': str(tmp_path / 'state.json')}}
 
 
-
 HOSTS = [{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.21', 'hostname': 'web01', 'entry': 'debian', 'cmdline': {'hostname': 'web01'}},
          {'mac': '52:54:00:00:00:02', 'entry': 'local'}]
 

@@ -46,7 +46,6 @@ def setup(tmp_path, monkeypatch):
             'reports': tmp_path / 'reports.log', 'args': {'site': str(site), 'state_file': str(tmp_path / 'state.json')}}
 
 
-
 def test_rerun_takes_the_shortcut_with_the_same_result(setup, capsys):
     first = run(setup, capsys, hosts=HOSTS, exclusive=True)
     assert first['changed'] and not first['input_unchanged'] and first['written_count'] == 5
