@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -23,7 +21,6 @@ for _path in (E2E_DIR, E2E_DIR.parent):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from harness import assets  # noqa: E402  pylint: disable=wrong-import-position
 from lab import netlab  # noqa: E402  pylint: disable=wrong-import-position
 import server  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -38,23 +35,14 @@ def pytest_configure(config):
 @pytest.fixture
 def log_dir(request):
     """A fresh tests/output/e2e/<test name>/ (gitignored) for serial logs, command lines and stderr."""
-    path = OUTPUT_DIR / re.sub(r'[^A-Za-z0-9._-]+', '_', request.node.name)
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
+    return server.node_dir(OUTPUT_DIR, request.node.name)
 
 
 @pytest.fixture(scope='session')
 def pxe_server():
     """The lab (container + PXE LAN), torn down at the end even when tests fail."""
-    assets.ensure_host_packages()
-    kernel = assets.kernel()
-    initrd = assets.initramfs()
-    try:
-        inventory = netlab.up(LAB)
-        yield server.PxeServer(LAB, inventory, kernel, initrd, OUTPUT_DIR / 'server')
-    finally:
-        netlab.down(LAB)
+    with server.lab_server(LAB, OUTPUT_DIR / 'server') as pxe:
+        yield pxe
 
 
 _MATRIX = []

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import pathlib
@@ -124,3 +125,25 @@ class PxeServer(object):
         """Run a command on the server; return its stdout."""
         from lab import netlab  # pylint: disable=import-outside-toplevel
         return netlab.ssh(self.lab, command).stdout
+
+
+def node_dir(base, node_name):
+    """A fresh ``base/<test name>/`` for one test's logs."""
+    path = pathlib.Path(base) / re.sub(r'[^A-Za-z0-9._-]+', '_', node_name)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+@contextlib.contextmanager
+def lab_server(lab, work_dir):
+    """``lab`` up (server container + PXE LAN) with a PxeServer driving it; torn down at the end even when tests fail."""
+    from harness import assets  # pylint: disable=import-outside-toplevel
+    from lab import netlab  # pylint: disable=import-outside-toplevel
+    assets.ensure_host_packages()
+    kernel = assets.kernel()
+    initrd = assets.initramfs()
+    try:
+        yield PxeServer(lab, netlab.up(lab), kernel, initrd, work_dir)
+    finally:
+        netlab.down(lab)

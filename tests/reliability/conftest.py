@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -25,7 +23,6 @@ for _path in (TESTS_DIR / 'e2e', TESTS_DIR):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from harness import assets  # noqa: E402  pylint: disable=wrong-import-position
 from lab import netlab  # noqa: E402  pylint: disable=wrong-import-position
 import server  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -68,23 +65,14 @@ def record_case(request):
 @pytest.fixture
 def log_dir(request):
     """A fresh <test output>/reliability/<test name>/ for logs."""
-    path = OUTPUT_DIR / re.sub(r'[^A-Za-z0-9._-]+', '_', request.node.name)
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
+    return server.node_dir(OUTPUT_DIR, request.node.name)
 
 
 @pytest.fixture(scope='session')
 def pxe_server():
     """The reliability lab (server container + PXE LAN), torn down at the end even when tests fail."""
-    assets.ensure_host_packages()
-    kernel = assets.kernel()
-    initrd = assets.initramfs()
-    try:
-        inventory = netlab.up(LAB)
-        yield server.PxeServer(LAB, inventory, kernel, initrd, OUTPUT_DIR / 'server')
-    finally:
-        netlab.down(LAB)
+    with server.lab_server(LAB, OUTPUT_DIR / 'server') as pxe:
+        yield pxe
 
 
 def _cut(text, width):
