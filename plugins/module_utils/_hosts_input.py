@@ -51,39 +51,41 @@ def _yaml_loader():
     return Loader
 
 
-def read_hosts_file(path):
+def read_hosts_file(path, var='hosts_file'):
     """The bytes of the host file (hashed for the digest; parsed only when a full run is needed)."""
     try:
         with open(path, 'rb') as handle:
             return handle.read()
     except OSError as exc:
-        raise _hosts.HostError('hosts_file: cannot read %s (%s); copy the host list to the server first' % (path, exc.strerror))
+        hint = 'copy the host list to the server first, or give it as hosts_src' if var == 'hosts_file' else 'run again'
+        raise _hosts.HostError('%s: cannot read %s (%s); %s' % (var, path, exc.strerror, hint))
 
 
-def parse_hosts_file(path, data):
-    """The host list in ``data`` (bytes of ``path``): JSON, or YAML when PyYAML is installed on the target."""
+def parse_hosts_file(path, data, var='hosts_file'):
+    """The host list in ``data`` (bytes of the file ``path`` names; ``var``: the option, both for messages):
+    JSON, or YAML when PyYAML is installed on the target."""
     try:
         text = data.decode('utf-8')
     except UnicodeDecodeError as exc:
-        raise _hosts.HostError('hosts_file: %s is not UTF-8 text (%s)' % (path, exc))
+        raise _hosts.HostError('%s: %s is not UTF-8 text (%s)' % (var, path, exc))
     if text.lstrip()[:1] in ('[', '{'):
         try:
             hosts = json.loads(text)
         except ValueError as exc:
-            raise _hosts.HostError('hosts_file: %s is not valid JSON: %s' % (path, exc))
+            raise _hosts.HostError('%s: %s is not valid JSON: %s' % (var, path, exc))
     elif yaml is None:
-        raise _hosts.HostError('hosts_file: %s is not JSON and PyYAML is not installed on this host; '
-                               'write it as JSON (for example with the to_json filter) or install PyYAML' % path)
+        raise _hosts.HostError('%s: %s is not JSON and PyYAML is not installed on this host; '
+                               'write it as JSON (for example with the to_json filter) or install PyYAML' % (var, path))
     else:
         try:
             hosts = yaml.load(text, Loader=_yaml_loader())  # nosec B506 - a safe loader
         except yaml.YAMLError as exc:
-            raise _hosts.HostError('hosts_file: %s is not valid YAML: %s' % (path, exc))
+            raise _hosts.HostError('%s: %s is not valid YAML: %s' % (var, path, exc))
     if hosts is None:
         return []
     if not isinstance(hosts, list):
-        raise _hosts.HostError('hosts_file: %s must hold a list of hosts ({mac, ip, hostname, entry, ...}), got a %s'
-                               % (path, type(hosts).__name__))
+        raise _hosts.HostError('%s: %s must hold a list of hosts ({mac, ip, hostname, entry, ...}), got a %s'
+                               % (var, path, type(hosts).__name__))
     return hosts
 
 

@@ -29,14 +29,22 @@ description:
     writes.
 notes:
   - No-change shortcut - the state file records a digest of everything the files depend on (the host list or
-    O(hosts_file)'s bytes, the O(site) file, the options, the module's own code and, while a boot-once host
+    the bytes of O(hosts_file) or O(hosts_src), the O(site) file, the options, the module's own code and, while a boot-once host
     waits for its report, the O(report_log)'s size and mtime) and each written file's size and mtime. When a run
     finds the same digest and every managed file still matching, nothing is validated or rendered (result
     C(input_unchanged=true)); a deleted or edited managed file, a changed entry, site or option, a new report or
     a collection upgrade takes the full path, which puts every file right.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: The action plugin reads O(hosts_src) on the controller and ships it only when the server needs it.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
   diff_mode:
@@ -61,7 +69,7 @@ options:
         (useful with O(exclusive=false)).
       - The keys are checked by the module itself, not by Ansible's suboption validation, which costs
         seconds per 10,000 hosts; the checks are as strict and the errors name the host.
-      - Mutually exclusive with O(hosts_file) (give one; an empty list counts as not given).
+      - Mutually exclusive with O(hosts_file) and O(hosts_src) (give one; an empty list counts as not given).
     type: list
     elements: dict
     default: []
@@ -70,11 +78,31 @@ options:
       - Path, on the managed host, of a file holding the host list - the same dicts as O(hosts) - as JSON or,
         when PyYAML is installed there, YAML (unquoted MACs such as C(52:54:00:12:34:56) stay strings). Errors
         name the host as C(hosts_file[N]).
+      - For a list that is already on the server. For a file on the controller use O(hosts_src), which ships it
+        in the same task and only when it changed.
+      - JSON parses tens of times faster than YAML (PyYAML builds every value in Python; seconds at 10,000
+        hosts), which only matters for runs that have changes to make.
+    type: path
+  hosts_src:
+    description:
+      - Path, on the controller, of a file holding the host list - the same dicts as O(hosts) - as JSON or YAML
+        (YAML is turned into JSON on the controller, so the server needs no PyYAML; unquoted MACs stay strings).
+        Relative paths are looked up like M(ansible.builtin.copy)'s C(src) (a role's C(files/), then the
+        playbook's directory); vault-encrypted files are decrypted. Errors name the host as C(hosts_src[N]).
       - For thousands of hosts. A list argument is templated and shipped by C(ansible-playbook) on every run
-        (seconds at 10,000 hosts, before the module starts); a file is copied once with M(ansible.builtin.copy)
-        and, when it did not change, not even parsed (see the no-change shortcut in the notes). JSON parses
-        tens of times faster than YAML (PyYAML builds every value in Python; seconds at 10,000 hosts), which
-        only matters for runs that have changes to make.
+        (seconds at 10,000 hosts, before the module starts). With O(hosts_src) the action plugin sends only the
+        file's sha256 first; when the server's state records the same input (see the no-change shortcut in the
+        notes) the module answers at once and nothing is shipped or parsed. Otherwise the file is copied to the
+        task's temporary directory on the server, used, and removed with it.
+    type: path
+  _hosts_src_digest:
+    description:
+      - Internal, set by the action plugin (a task setting it fails) - the sha256 of the O(hosts_src) file.
+    type: str
+  _hosts_src_path:
+    description:
+      - Internal, set by the action plugin (a task setting it fails) - where O(hosts_src) was shipped on the
+        managed host, as JSON.
     type: path
   exclusive:
     description:
@@ -133,15 +161,14 @@ EXAMPLES = r'''
     hosts: "{{ groups['pxe_clients'] | map('extract', hostvars) | map(attribute='pxe') | list }}"
     exclusive: true
 
-- name: Ship a 10,000-host fleet as one file (copied only when it changed), then assign it
-  ansible.builtin.copy:
-    src: files/fleet.yml
-    dest: /etc/netboot-pxe/hosts.yml
-    mode: "0644"
-
-- name: Assign the fleet from the shipped file
+- name: Assign a 10,000-host fleet from a file on the controller (shipped only when it changed)
   netboot.pxe.pxe_hosts:
-    hosts_file: /etc/netboot-pxe/hosts.yml
+    hosts_src: files/fleet.json
+    exclusive: true
+
+- name: Assign the fleet from a list another tool already put on the server
+  netboot.pxe.pxe_hosts:
+    hosts_file: /srv/inventory/pxe-hosts.yml
     exclusive: true
 
 - name: Mark an installation as done by hand (boot-once host goes to local boot)
@@ -242,6 +269,20 @@ def _split(module, hosts, var):
     return present, absent
 
 
+def _read_source(params, var):
+    """The host list as given (a file's bytes, or None for hosts_src not shipped yet) and its digest."""
+    if var == 'hosts':
+        return params['hosts'], _hosts_input.hosts_digest(params['hosts'])
+    if var == 'hosts_file':
+        data = _hosts_input.read_hosts_file(params['hosts_file'])
+        return data, _hosts_input.hosts_digest(data)
+    digest = params['_hosts_src_digest']
+    if not params['_hosts_src_path']:
+        return None, digest
+    # The action plugin shipped the bytes it hashed, YAML already turned into JSON.
+    return _hosts_input.read_hosts_file(params['_hosts_src_path'], var='hosts_src'), digest
+
+
 def _ids(module, owner):
     if not owner:
         return None, None
@@ -277,6 +318,10 @@ def main():
             # validation by AnsibleModule costs seconds at 10,000 hosts.
             hosts=dict(type='list', elements='dict', default=[]),
             hosts_file=dict(type='path'),
+            hosts_src=dict(type='path'),
+            # Set by the action plugin for hosts_src: the controller file's sha256, then where it was shipped.
+            _hosts_src_digest=dict(type='str'),
+            _hosts_src_path=dict(type='path'),
             exclusive=dict(type='bool', default=False),
             completed=dict(type='list', elements='str', default=[]),
             site=dict(type='path', default='/etc/netboot-pxe/site.json'),
@@ -295,8 +340,12 @@ def main():
         invocation = _invocation(params)
         module.exit_json = functools.partial(module.exit_json, invocation=invocation)
         module.fail_json = functools.partial(module.fail_json, invocation=invocation)
-    if params['hosts_file'] and params['hosts']:
-        module.fail_json(msg='hosts and hosts_file: give one of them, not both (hosts_file holds the same list)')
+    given = [name for name in ('hosts', 'hosts_file', 'hosts_src') if params[name]]
+    if len(given) > 1:
+        module.fail_json(msg='%s: give the host list in one of them, not several (each holds the same list)' % ' and '.join(given))
+    if params['hosts_src'] and not params['_hosts_src_digest']:
+        module.fail_json(msg='hosts_src is a file on the controller, read by the netboot.pxe.pxe_hosts action plugin; '
+                             'run the module as a task (for a file already on the server use hosts_file)')
     data, site_digest = _load_site(module)
     site = data['site']
     roots = {'boot': params['boot_root'] or data.get('boot_root'), 'dhcp': params['dhcp_hosts_dir'] or data.get('dhcp_hosts_dir')}
@@ -307,15 +356,16 @@ def main():
     reload_service = data.get('reload_service') if params['reload_service'] is None else params['reload_service']
     owner = params['owner'] if params['owner'] is not None else data.get('owner')
 
+    var = 'hosts_src' if params['hosts_src'] else 'hosts_file' if params['hosts_file'] else 'hosts'
     try:
         state = _hosts.load_state(params['state_file'])
-        source = _hosts_input.read_hosts_file(params['hosts_file']) if params['hosts_file'] else params['hosts']
+        source, digest = _read_source(params, var)
     except _hosts.HostError as exc:
         module.fail_json(msg=str(exc))
     # Everything the files depend on besides the boot-once reports (added by _hosts_input while one is pending).
     fingerprint = _hosts_input.code_fingerprint()
-    parts = [fingerprint, site_digest, params['hosts_file'], _hosts_input.hosts_digest(source), params['exclusive'],
-             params['completed'], roots, owner, report_log]
+    parts = [fingerprint, site_digest, 'hosts_src' if params['hosts_src'] else params['hosts_file'], digest,
+             params['exclusive'], params['completed'], roots, owner, report_log]
     if fingerprint is not None:
         verified = _hosts_input.verify(state, parts, report_log)
         if verified is not None:
@@ -326,11 +376,13 @@ def main():
                 result['diff'] = {'before': '', 'after': '', 'before_header': 'managed files before',
                                   'after_header': 'managed files after'}
             module.exit_json(**result)
+    if source is None:
+        # hosts_src, asked with its digest alone: the action plugin ships the file and runs the module again.
+        module.exit_json(changed=False, hosts_src_wanted=True)
 
-    var = 'hosts_file' if params['hosts_file'] else 'hosts'
     try:
-        if params['hosts_file']:
-            source = _hosts_input.parse_hosts_file(params['hosts_file'], source)
+        if var != 'hosts':
+            source = _hosts_input.parse_hosts_file(params[var], source, var=var)
     except _hosts.HostError as exc:
         module.fail_json(msg=str(exc))
     present, absent = _split(module, source, var)

@@ -12,6 +12,7 @@ MainPID): per-host files are hot. Boot-once: after a reported boot the host boot
 from __future__ import annotations
 
 import concurrent.futures
+import re
 import secrets
 import subprocess
 
@@ -45,6 +46,17 @@ def host_files(pxe_server):
     return pxe_server.ssh('ls /srv/netboot/hosts /srv/netboot/pxelinux.cfg /srv/netboot/grub /etc/netboot-pxe/dhcp-hosts.d')
 
 
+def with_hosts_file(variables, path):
+    """``variables`` with server_hosts moved to the YAML file ``path`` (flow style, MACs unquoted)."""
+    path.write_text(''.join('- {%s}\n' % ', '.join('%s: %s' % item for item in host.items()) for host in variables['server_hosts']))
+    return dict(variables, server_hosts=[], server_hosts_file=str(path))
+
+
+def re_changed(output):
+    """The changed= count of the play recap."""
+    return int(re.search(r'changed=(\d+)', output[output.rindex('PLAY RECAP'):]).group(1))
+
+
 def boot(pxe_server, firmware, mac, tap, log_dir, name):
     return qemu.boot(firmware, netns=pxe_server.lab.lan_ns, tap=tap, mac=mac, log_dir=log_dir, timeout=TIMEOUT, name=name)
 
@@ -55,6 +67,9 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
     default_token, host_token = secrets.token_hex(8), secrets.token_hex(8)
     variables = pxe_server.variables(default_token, host_tokens={HOST_MAC: host_token}, server_menu=MENU, **overrides)
     variables['server_hosts'][0]['ip'] = '10.77.0.77'
+    if loader == 'grub':
+        # The GRUB run takes its hosts from a YAML file on the controller (server_hosts_file, unquoted MACs).
+        variables = with_hosts_file(variables, log_dir / 'hosts.yml')
     pxe_server.apply(variables)
     pid = dnsmasq_pid(pxe_server)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
@@ -71,8 +86,14 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
     assert MENU_SEEN[loader] not in host_log, 'the assigned host saw the menu:\n' + host_log[-3000:]
 
     # The assignment goes (the entry stays in the menu): the host is back on the menu; dnsmasq was not restarted.
+    if loader == 'grub':
+        (log_dir / 'hosts.yml').write_text('[]\n')
     pxe_server.apply(dict(variables, server_hosts=[]))
     assert dnsmasq_pid(pxe_server) == pid
+    if loader == 'grub':
+        # Unchanged host file, unchanged server: the rerun changes nothing.
+        rerun = pxe_server.apply(dict(variables, server_hosts=[]))
+        assert re_changed(rerun.stdout) == 0, rerun.stdout[-4000:]
     assert '52-54-00-e2-20-01' not in host_files(pxe_server)
     again = record_boot('%s: assignment removed -> menu (%s)' % (firmware, loader),
                         boot(pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host-after'))

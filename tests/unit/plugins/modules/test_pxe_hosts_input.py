@@ -154,7 +154,7 @@ def test_hosts_file_writes_what_the_list_writes(setup, capsys, tmp_path):
     ('- mac: 52:54:00:00:00:01\n  entry: debian\n  menu: maybe\n', {}, 'hosts_file[0] (52:54:00:00:00:01): menu must be true or false'),
     ('- 52:54:00:00:00:01\n', {}, 'hosts_file[0] must be a dict with at least "mac"'),
     ('{"hosts": []}', {}, 'must hold a list of hosts'),
-    ('[]', {'hosts': HOSTS}, 'hosts and hosts_file: give one of them, not both'),
+    ('[]', {'hosts': HOSTS}, 'hosts and hosts_file: give the host list in one of them, not several'),
 ])
 def test_bad_hosts_file_fails_naming_the_host_and_writes_nothing(setup, capsys, tmp_path, content, args, message):
     hosts_file = tmp_path / 'hosts.yml'
@@ -167,3 +167,55 @@ def test_bad_hosts_file_fails_naming_the_host_and_writes_nothing(setup, capsys, 
 def test_missing_hosts_file(setup, capsys, tmp_path):
     result = run(setup, capsys, hosts_file=str(tmp_path / 'nope.yml'))
     assert result['rc'] == 1 and 'copy the host list to the server first' in result['msg']
+
+
+def _src_args(hosts_file, shipped=None):
+    """What the action plugin sends for hosts_src: the controller path, the sha256, and (second call) the shipped copy."""
+    args = {'hosts_src': '/controller/fleet.json',
+            '_hosts_src_digest': _hosts_input.hosts_digest(hosts_file.read_bytes())}
+    if shipped:
+        args['_hosts_src_path'] = str(shipped)
+    return args
+
+
+def test_hosts_src_asks_for_the_file_only_when_the_state_differs(setup, capsys, tmp_path):
+    fleet = tmp_path / 'fleet.json'
+    fleet.write_text(json.dumps(HOSTS))
+    asked = run(setup, capsys, exclusive=True, **_src_args(fleet))
+    assert asked == {'changed': False, 'hosts_src_wanted': True, 'rc': 0, 'invocation': asked['invocation']}
+    assert not list(setup['boot'].rglob('*')) and not setup['state'].exists()
+    result = run(setup, capsys, exclusive=True, **_src_args(fleet, shipped=fleet))
+    assert result['changed'] and result['hosts'] == 2 and result['written_count'] == 5
+    again = run(setup, capsys, exclusive=True, **_src_args(fleet))
+    assert again['input_unchanged'] and not again['changed'] and 'hosts_src_wanted' not in again
+    # The same list given as hosts_src or as hosts renders the same files: the switch changes nothing.
+    assert not run(setup, capsys, hosts=HOSTS, exclusive=True)['changed']
+    # An edited managed file is noticed from the digest alone: the file is asked for again.
+    (setup['boot'] / IPXE).write_text('edited')
+    assert run(setup, capsys, exclusive=True, **_src_args(fleet))['hosts_src_wanted']
+    fleet.write_text(json.dumps([HOSTS[1]]))
+    assert run(setup, capsys, exclusive=True, **_src_args(fleet))['hosts_src_wanted']
+
+
+def test_hosts_src_errors_name_the_controller_file(setup, capsys, tmp_path):
+    fleet = tmp_path / 'fleet.json'
+    fleet.write_text('[{"mac": "52:54:00:00:00:01"}, {"mac": "52:54:00:00:00:01"}]')
+    result = run(setup, capsys, **_src_args(fleet, shipped=fleet))
+    assert result['rc'] == 1
+    assert 'hosts_src[1] (52:54:00:00:00:01): MAC 52:54:00:00:00:01 is also used by hosts_src[0]' in result['msg']
+    fleet.write_text('[{"mac": ')
+    result = run(setup, capsys, **_src_args(fleet, shipped=fleet))
+    assert result['rc'] == 1 and 'hosts_src: /controller/fleet.json is not valid JSON' in result['msg']
+    assert not list(setup['boot'].rglob('*')) and not setup['state'].exists()
+
+
+@pytest.mark.parametrize('args,message', [
+    ({'hosts_src': '/controller/fleet.json'}, 'read by the netboot.pxe.pxe_hosts action plugin'),
+    ({'hosts_src': '/c/f.json', '_hosts_src_digest': '0' * 64, 'hosts': HOSTS},
+     'hosts and hosts_src: give the host list in one of them, not several'),
+    ({'hosts_src': '/c/f.json', '_hosts_src_digest': '0' * 64, 'hosts_file': '/c/g.json'},
+     'hosts_file and hosts_src: give the host list in one of them, not several'),
+])
+def test_hosts_src_misuse(setup, capsys, args, message):
+    result = run(setup, capsys, **args)
+    assert result['rc'] == 1 and message in result['msg']
