@@ -371,7 +371,7 @@ def fetch_verified(module, src, algorithm, digest, dest):
     """Download src into a temporary file beside dest and verify it; return the temp path."""
     # staged() removes the temporary file on any failure (disk full included) and names the directory.
     with _artifact.staged(dest) as (writer, temp):
-        stream = open_source(module, src)
+        stream = open_source(module, src, 'src')
         try:
             got, _size = _artifact.copy_hashing(stream, writer, algorithm)
         finally:

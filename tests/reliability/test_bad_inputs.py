@@ -249,7 +249,7 @@ MODULE_CASES = [
      'checksum mismatch'),
     ('boot_artifact: unreachable URL', 'boot_artifact http://127.0.0.1:9/vmlinuz (nothing listens)',
      'boot_artifact', {'src': 'http://127.0.0.1:9/vmlinuz', 'dest': '/srv/netboot/undionly.kpxe', 'checksum': ZERO, 'timeout': 5},
-     'cannot fetch http://127.0.0.1:9/vmlinuz'),
+     'src: cannot fetch http://127.0.0.1:9/vmlinuz'),
     ('boot_artifact: malformed checksum', 'boot_artifact checksum md5:abc',
      'boot_artifact', {'src': '/srv/netboot/snponly.efi', 'dest': '/srv/netboot/undionly.kpxe', 'checksum': 'md5:abc'},
      "checksum: checksum algorithm 'md5' is not supported"),

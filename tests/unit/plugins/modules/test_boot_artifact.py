@@ -115,7 +115,13 @@ def test_local_path_source_and_missing_file(tmp_path, capsys):
     result = run_module({'src': str(src), 'dest': str(dest), 'checksum': sha(b'image'), 'mode': '0640'}, capsys=capsys)
     assert result['changed'] and dest.read_bytes() == b'image' and oct(dest.stat().st_mode & 0o777) == '0o640'
     missing = run_module({'src': str(tmp_path / 'nope'), 'dest': str(tmp_path / 'x'), 'checksum': sha(b'')}, capsys=capsys)
-    assert missing['rc'] == 1 and 'cannot read' in missing['msg']
+    assert missing['rc'] == 1 and missing['msg'].startswith('src: cannot read')
+
+
+def test_missing_url_names_src(server, tmp_path, capsys):
+    result = run_module({'src': server.url + '/nope.img', 'dest': str(tmp_path / 'x'), 'checksum': sha(b'')}, capsys=capsys)
+    assert result['rc'] == 1 and result['msg'].startswith('src: cannot fetch %s/nope.img: 404' % server.url)
+    assert not (tmp_path / 'x').exists()
 
 
 # -- OpenPGP-verified checksums files ----------------------------------------------------------
