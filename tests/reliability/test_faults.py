@@ -201,6 +201,36 @@ def test_interrupted_playbook_rerun_converges(pxe_server, served, record_case, l
     assert not failures, failures
 
 
+def test_config_written_but_not_applied_is_applied_by_the_rerun(pxe_server, served, record_case, log_dir):
+    """The state a run interrupted between the dnsmasq config write and its restart handler leaves behind,
+    made deterministic: the new config on disk, dnsmasq started before it was written and running the old one.
+    The rerun, which finds the config unchanged, must still restart dnsmasq; a further rerun changes nothing.
+    """
+    client = LanClient(pxe_server.lab)
+    conf = '/etc/netboot-pxe/dnsmasq.conf'
+    old, new = pxe_server.variables('faults-unapplied', server_lease_time='7h'), pxe_server.variables('faults-unapplied', server_lease_time='8h')
+    pxe_server.apply(old)
+    pxe_server.ssh('cp %s /root/dnsmasq.conf.old' % conf)
+    pxe_server.apply(new)
+    pxe_server.ssh('cp %s /root/dnsmasq.conf.new && cp /root/dnsmasq.conf.old %s && systemctl restart netboot-pxe-dnsmasq '
+                   '&& sleep 0.2 && cp /root/dnsmasq.conf.new %s && rm /root/dnsmasq.conf.old /root/dnsmasq.conf.new' % (conf, conf, conf))
+    stale = _offered_lease(client)
+    pid = unit_state(pxe_server, 'netboot-pxe-dnsmasq')['MainPID']
+    rerun = pxe_server.apply(new, check=False)
+    (log_dir / 'rerun.log').write_text(rerun.stdout)
+    restarted = unit_state(pxe_server, 'netboot-pxe-dnsmasq')['MainPID'] != pid
+    lease = _offered_lease(client)
+    again = pxe_server.apply(new, check=False)
+    (log_dir / 'again.log').write_text(again.stdout)
+    changed_again, _failed = recap_changed(again.stdout)
+    passed = stale == 7 * 3600 and rerun.returncode == 0 and restarted and lease == 8 * 3600 and changed_again == 0
+    happened = ('before the rerun dnsmasq offered %s s (old config running); rerun rc %d, dnsmasq restarted: %s, now offers %s s; '
+                'further rerun changed=%s' % (stale, rerun.returncode, restarted, lease, changed_again))
+    record_case('fault', 'config written, restart lost', 'new dnsmasq.conf on disk, dnsmasq started before it; rerun twice',
+                happened, passed, nothing_lost=lease in (7 * 3600, 8 * 3600))
+    assert passed, happened
+
+
 def test_disk_full_while_staging_artifact(pxe_server, served, record_case, log_dir):
     """boot_artifact into a full 2 MiB tmpfs: a clear error, the old file byte-identical, no temporary file left."""
     mount = '/mnt/netboot-pxe-full'
