@@ -33,6 +33,16 @@ LIVE_STATE = (
 ) % {'trees': _TREES}
 
 
+def role_variables():
+    """Every role variable the collection declares (roles/*/meta/argument_specs.yml), sorted."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    names = set()
+    for path in sorted((REPO / 'roles').glob('*/meta/argument_specs.yml')):
+        for spec in (yaml.safe_load(path.read_text()) or {}).get('argument_specs', {}).values():
+            names.update((spec or {}).get('options', {}))
+    return sorted(names)
+
+
 def live_state(pxe_server):
     """The server's live configuration, files and services as one text (compare before and after)."""
     return pxe_server.ssh(LIVE_STATE)

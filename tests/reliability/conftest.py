@@ -3,14 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reliability, security and load tests: a lab of their own, and one summary table of every case tried.
 
-Each test records its cases with ``record_case``; the table (category, case, what was tried, what
-happened, passed, nothing lost) is printed at the end and written to
-``<test output>/reliability/summary.txt`` for ``make test``.
+Each test records its cases with ``record_case``; the table (category, case, passed, nothing lost, the
+checks that ran, what was tried and what happened; see cases.py) is printed at the end and written to
+``<test output>/reliability/summary.txt`` for ``make test``. A test that fails without a failing row of its
+own (it raised first) is in the table as an error.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -26,6 +26,8 @@ for _path in (TESTS_DIR / 'e2e', TESTS_DIR):
 from lab import netlab  # noqa: E402  pylint: disable=wrong-import-position
 import server  # noqa: E402  pylint: disable=wrong-import-position
 
+import cases  # noqa: E402  pylint: disable=wrong-import-position
+
 OUTPUT_DIR = Path(os.environ.get('NETBOOT_PXE_TEST_OUTPUT') or TESTS_DIR / 'output') / 'reliability'
 # A lab of its own (name and management octet overridable), so it can run beside the e2e lab.
 LAB = netlab.Lab(name=os.environ.get('NETBOOT_PXE_REL_LAB', 'rel'), mgmt_octet=int(os.environ.get('NETBOOT_PXE_REL_OCTET', '219')))
@@ -35,31 +37,48 @@ def pytest_configure(config):
     config.addinivalue_line('markers', 'reliability: tries to break the server (bad input, faults, attacks, load); needs root')
 
 
-@dataclasses.dataclass
-class Case:
-    category: str
-    name: str
-    tried: str
-    happened: str
-    passed: bool
-    nothing_lost: bool | None  # None: not applicable (nothing was at stake)
-    test: str
-
-
-_CASES: list[Case] = []
+_CASES: list[cases.Case] = []
 
 
 @pytest.fixture
 def record_case(request):
-    """``record_case(category, name, tried, happened, passed, nothing_lost=None)``: one row of the summary.
+    """``record_case(category, name, tried, happened, passed, nothing_lost=None, checked=None)``: one row of the summary.
 
-    Record before asserting, so a failing case is in the table too.
+    ``checked`` names the checks the verdict rests on ('+'-joined keys of cases.CHECKS); ``nothing_lost`` is shown
+    and counted only when one of them is a snapshot comparison. ``passed=None`` records a measurement. Record
+    before asserting, so a failing case is in the table too; a test that raises without recording a failing row
+    gets an error row (pytest_runtest_makereport below).
     """
-    def record(category, name, tried, happened, passed, nothing_lost=None):
-        case = Case(category, name, tried, ' '.join(str(happened).split()), bool(passed), nothing_lost, request.node.name)
+    def record(category, name, tried, happened, passed, nothing_lost=None, checked=None):
+        case = cases.make_case(category, name, tried, happened, passed, nothing_lost, checked, request.node.nodeid)
         _CASES.append(case)
         return case
     return record
+
+
+def _category(item):
+    module = getattr(item, 'module', None)
+    return getattr(module, 'CATEGORY', None) or (module.__name__.replace('test_', '') if module else 'other')
+
+
+def _case_name(item):
+    callspec = getattr(item, 'callspec', None)
+    return '%s [%s]' % (item.originalname, callspec.id) if callspec else item.name
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A case that raised (in set-up, the test or its teardown) without recording a failing row is in the table as an error."""
+    outcome = yield
+    report = outcome.get_result()
+    if 'record_case' not in getattr(item, 'fixturenames', ()) or not report.failed:
+        return
+    if cases.needs_error_row(_CASES, item.nodeid, report.failed):
+        if call.excinfo is not None:
+            text = '%s: %s' % (call.excinfo.typename, call.excinfo.value)
+        else:
+            text = (report.longreprtext.strip().splitlines() or ['(no message)'])[-1]
+        _CASES.append(cases.error_case(_category(item), _case_name(item), item.nodeid, report.when, text))
 
 
 @pytest.fixture
@@ -75,33 +94,11 @@ def pxe_server():
         yield pxe
 
 
-def _cut(text, width):
-    return text if len(text) <= width else text[:width - 1] + '~'
-
-
-def summary_lines(cases):
-    """The summary table: one row per case, then totals per category and overall."""
-    lines = ['%-9s %-34s %-5s %-5s  %s' % ('category', 'case', 'pass', 'kept', 'tried -> happened')]
-    for case in cases:
-        kept = '-' if case.nothing_lost is None else ('yes' if case.nothing_lost else 'NO')
-        lines.append('%-9s %-34s %-5s %-5s  %s -> %s' % (case.category, _cut(case.name, 34), 'yes' if case.passed else 'NO',
-                                                         kept, case.tried, _cut(case.happened, 160)))
-    lines.append('')
-    lines.append('%-9s %6s %6s %12s' % ('category', 'tried', 'passed', 'nothing lost'))
-    categories = sorted({case.category for case in cases})
-    for category in categories + ['all']:
-        rows = [case for case in cases if category in ('all', case.category)]
-        at_stake = [case for case in rows if case.nothing_lost is not None]
-        lines.append('%-9s %6d %6d %12s' % (category, len(rows), sum(case.passed for case in rows),
-                                            '%d/%d' % (sum(bool(case.nothing_lost) for case in at_stake), len(at_stake))))
-    return lines
-
-
 def pytest_terminal_summary(terminalreporter):
     if not _CASES:
         return
-    lines = summary_lines(_CASES)
-    terminalreporter.write_sep('=', 'reliability summary (cases tried, passed, nothing lost)')
+    lines = cases.summary_lines(_CASES)
+    terminalreporter.write_sep('=', 'reliability summary (cases tried, passed, nothing lost where a snapshot was compared)')
     for line in lines:
         terminalreporter.write_line(line)
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)

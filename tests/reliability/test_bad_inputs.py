@@ -9,6 +9,10 @@ server (pxe_hosts, boot_artifact, pxe_probe). For each case the server's live st
 /etc/netboot-pxe, the boot root, the nginx site, pxe_hosts' state; dnsmasq's and nginx's processes) is
 taken before and after, and boot.ipxe is fetched over TFTP and HTTP from the PXE LAN: it must still be
 the very file on disk. Every case goes into the reliability summary table (category "input").
+
+The expected text must be in a failed task's own message (cases.judge), and a case whose expected text
+starts with the variable (or module option) it set checks that the refusal names it (column "checked":
+msg+var); the few refusals that come from another program name no setting (NAMES_NO_SETTING, msg only).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import secrets
 import pytest
 
 import bad_input_lab
+import cases
 
 pytestmark = pytest.mark.reliability
+CATEGORY = 'input'
 
 HOST = {'mac': '52:54:00:e2:01:01', 'ip': '10.77.0.60'}
 HOST_BOOTS = {'mac': '52:54:00:e2:01:03', 'entry': 'e2e', 'cmdline': {'netboot_host': 'yes'}}
@@ -86,9 +92,9 @@ PLAYBOOK_CASES = [
     ('malformed CIDR of the LAN', 'server_network 10.77.0.0/33', {'server_network': '10.77.0.0/33'},
      'server_network:'),
     ('pool outside the subnet', 'pool 10.78.0.10-10.78.0.20', {'server_pool_start': '10.78.0.10', 'server_pool_end': '10.78.0.20'},
-     'server_pool_start'),
+     'server_pool_start, server_pool_end: pool start 10.78.0.10 is outside the usable hosts of 10.77.0.0/24'),
     ('pool reversed', 'pool 10.77.0.200-10.77.0.150', {'server_pool_start': '10.77.0.200', 'server_pool_end': '10.77.0.150'},
-     'server_pool_start'),
+     'server_pool_start, server_pool_end: pool start 10.77.0.200 is after pool end 10.77.0.150'),
     ('full DHCP without the opt-in', 'server_allow_full_dhcp: false in full mode', {'server_allow_full_dhcp': False},
      'server_allow_full_dhcp: must be true'),
     ('malformed server address', 'server_address 10.77.0.256', {'server_address': '10.77.0.256'},
@@ -143,7 +149,8 @@ PLAYBOOK_CASES = [
     ('absolute boot file', 'server_boot_files: {bios: /etc/passwd}', {'server_boot_files': {'bios': '/etc/passwd'}},
      "server_boot_files: boot file '/etc/passwd' must be a path relative to the boot root"),
     ('dnsmasq option dnsmasq --test rejects', 'server_dnsmasq_extra_options: [dhcp-range=not-an-address,proxy]',
-     {'server_dnsmasq_extra_options': ['dhcp-range=not-an-address,proxy']}, 'dnsmasq --test'),
+     {'server_dnsmasq_extra_options': ['dhcp-range=not-an-address,proxy']},
+     ('failed to validate', 'dnsmasq: bad dhcp-range at line')),
     ('nginx listen address nginx -t rejects', 'http_listen_address [1:2:3] (the http role\'s own variable)',
      {'http_listen_address': '[1:2:3]'}, ('failed to validate', 'invalid IPv6 address in', '[1:2:3]:80')),
     ('nginx directive injected by a path', 'server_report_log "/var/log/nginx/r.log; autoindex on"',
@@ -185,37 +192,46 @@ def check_nothing_lost(pxe_server, before):
     return not problems, ' '.join(problems)
 
 
-def first_error(output):
-    """The first line of the run's error message, for the summary."""
-    for line in output.splitlines():
-        if 'msg' in line or '[ERROR]' in line or 'FAILED' in line:
-            return line.strip()
-    return output.strip().splitlines()[-1] if output.strip() else '(no output)'
+# Any role variable counts as a setting a refusal may name (a refusal may point at the variable to change,
+# e.g. server_boot_loaders for a new architecture); module cases count the options they set.
+ROLE_VARIABLES = bad_input_lab.role_variables()
+# Refusals that come from another program and name no setting of ours: their rows check the message only.
+NAMES_NO_SETTING = {
+}
 
 
-def judge(output, returncode, message):
-    """(passed, what happened): failed, with ``message`` (a text or a tuple of texts) in the output and no Python traceback."""
-    if returncode == 0:
-        return False, 'accepted (exit 0)'
-    if 'Traceback' in output:
-        return False, 'traceback: %s' % first_error(output)
-    texts = message if isinstance(message, tuple) else (message,)
-    missing = [text for text in texts if text not in output]
-    if missing:
-        return False, 'failed without %r: %s' % (missing[0], first_error(output))
-    return True, 'refused: %s' % ' ... '.join(texts)
+def checked(name, message, settings):
+    """(the row's "checked" keys, a problem or None): msg+var+state, or msg+state for a case in NAMES_NO_SETTING.
+
+    A case that is not listed there must expect a text that starts with a setting it set (cases.names_setting);
+    one that does not fails, whatever the server said.
+    """
+    if name in NAMES_NO_SETTING:
+        return 'msg+state', None
+    if cases.names_setting(message, settings) is None:
+        return 'msg+var+state', 'the expected text %r does not start with the setting set (%s)' % (
+            message[0] if isinstance(message, tuple) else message, ', '.join(settings))
+    return 'msg+var+state', None
+
+
+def verdict(name, message, settings, proc):
+    """(passed, what happened, checked) of one bad-input run."""
+    how, problem = checked(name, message, settings)
+    passed, happened = cases.judge(proc.stdout, proc.returncode, message)
+    if problem:
+        return False, '%s; %s' % (problem, happened), how
+    return passed, happened, how
 
 
 @pytest.mark.parametrize('name,tried,overrides,message', PLAYBOOK_CASES, ids=[case[0] for case in PLAYBOOK_CASES])
 def test_bad_setting_is_refused_and_changes_nothing(pxe_server, baseline, record_case, name, tried, overrides, message):
     good, _state = baseline
+    changes = overrides(good) if callable(overrides) else overrides
     before = bad_input_lab.live_state(pxe_server)
-    variables = dict(good)
-    variables.update(overrides(good) if callable(overrides) else overrides)
-    proc = pxe_server.apply(variables, check=False)
-    passed, happened = judge(proc.stdout, proc.returncode, message)
+    proc = pxe_server.apply(dict(good, **changes), check=False)
+    passed, happened, how = verdict(name, message, sorted(changes) + ROLE_VARIABLES, proc)
     kept, lost = check_nothing_lost(pxe_server, before)
-    record_case('input', name, 'playbook: %s' % tried, happened + ((' ' + lost) if lost else ''), passed, kept)
+    record_case(CATEGORY, name, 'playbook: %s' % tried, happened + ((' ' + lost) if lost else ''), passed, kept, checked=how)
     assert passed, '%s: %s\n%s' % (name, happened, proc.stdout[-4000:])
     assert kept, lost
 
@@ -280,8 +296,8 @@ def test_bad_module_argument_is_refused_and_changes_nothing(pxe_server, baseline
                                                             name, tried, module, args, message):
     before = bad_input_lab.live_state(pxe_server)
     proc = bad_input_lab.run_module(pxe_server, module, args, log_dir)
-    passed, happened = judge(proc.stdout, proc.returncode, message)
+    passed, happened, how = verdict(name, message, sorted(args), proc)
     kept, lost = check_nothing_lost(pxe_server, before)
-    record_case('input', name, 'module: %s' % tried, happened + ((' ' + lost) if lost else ''), passed, kept)
+    record_case(CATEGORY, name, 'module: %s' % tried, happened + ((' ' + lost) if lost else ''), passed, kept, checked=how)
     assert passed, '%s: %s\n%s' % (name, happened, proc.stdout[-4000:])
     assert kept, lost
