@@ -63,6 +63,34 @@ def boot_files_by_mac(journal):
     return files
 
 
+def task_result(output, task):
+    """The result ansible-playbook printed for the first task whose title contains ``task`` (run with ANSIBLE_VERBOSITY=1).
+
+    {'skipped': True} when the task was skipped, the failed result when it failed, None when it never ran.
+    A header alone proves nothing: a task with its own ``when:`` prints its header and then skips.
+    """
+    lines = output.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if not (line.startswith('TASK [') and task in line):
+            continue
+        body = []
+        for rest in lines[index + 1:]:
+            if rest.startswith(('TASK [', 'RUNNING HANDLER [', 'PLAY [', 'PLAY RECAP')):
+                break
+            body.append(rest)
+        text = ''.join(body)
+        for match in re.finditer(r'^(ok|changed|fatal|failed|skipping): \[[^\]]*\](?:: FAILED!)?(?: => )?', text, re.M):
+            if match.group(1) == 'skipping':
+                return {'skipped': True}
+            try:
+                result = json.JSONDecoder().raw_decode(text, match.end())[0]
+            except ValueError:
+                result = {}
+            return dict(result, _status=match.group(1))
+        return None
+    return None
+
+
 class PlaybookError(RuntimeError):
     """ansible-playbook failed; the message carries its output."""
 

@@ -46,6 +46,6 @@ def test_arm64_uefi_grub_beside_x86_64(pxe_server, log_dir, record_boot):
     assert offer(pxe_server, '52:54:00:e2:30:09', 9)['bootfile'] == 'snponly.efi'
 
     result = record_boot('arm64 uefi: grubnetaa64.efi -> arm64 kernel', qemu.boot(
-        'arm64', netns=pxe_server.lab.lan_ns, tap='tap3', mac='52:54:00:e2:30:01', log_dir=log_dir, timeout=TIMEOUT))
-    assert_booted(result, arm_token, 'uefi')
-    assert result.fields['machine'] == 'aarch64', result.marker
+        'arm64', netns=pxe_server.lab.lan_ns, tap='tap3', mac='52:54:00:e2:30:01', log_dir=log_dir, timeout=TIMEOUT),
+        arm_token, 'uefi', machine='aarch64')
+    assert_booted(result, arm_token, 'uefi', machine='aarch64')

@@ -39,6 +39,6 @@ def test_uefi_http_boot(pxe_server, log_dir, record_boot):
     assert not probe(pxe_server, '52:54:00:e2:40:11', '--arch', '7')['bootfile']
 
     result = record_boot('uefi http boot: URL -> snponly.efi -> script', qemu.boot(
-        'uefi', netns=pxe_server.lab.lan_ns, tap='tap0', mac='52:54:00:e2:40:01', log_dir=log_dir, timeout=300))
+        'uefi', netns=pxe_server.lab.lan_ns, tap='tap0', mac='52:54:00:e2:40:01', log_dir=log_dir, timeout=300), token, 'uefi')
     assert_booted(result, token, 'uefi')
     assert 'HTTP' in qemu.clean_serial(result.serial_log.read_bytes())

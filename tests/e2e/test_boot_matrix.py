@@ -40,8 +40,8 @@ def boot_pair(pxe_server, firmware, log_dir, overrides):
 def test_bios_pxelinux_default_and_per_mac(pxe_server, log_dir, record_boot):
     (host, host_token), (other, default_token), started = boot_pair(
         pxe_server, 'bios', log_dir, {'server_boot_loaders': {'bios': 'pxelinux'}, 'server_pxelinux_serial': '0 115200'})
-    record_boot('bios: pxelinux.0, pxelinux.cfg/01-<mac>', host)
-    record_boot('bios: pxelinux.0, pxelinux.cfg/default', other)
+    record_boot('bios: pxelinux.0, pxelinux.cfg/01-<mac>', host, host_token, 'bios')
+    record_boot('bios: pxelinux.0, pxelinux.cfg/default', other, default_token, 'bios')
     assert_booted(host, host_token, 'bios')
     assert_booted(other, default_token, 'bios')
     assert 'PXELINUX' in qemu.clean_serial(other.serial_log.read_bytes())
@@ -51,8 +51,8 @@ def test_bios_pxelinux_default_and_per_mac(pxe_server, log_dir, record_boot):
 def test_uefi_grub_default_and_per_mac(pxe_server, log_dir, record_boot):
     (host, host_token), (other, default_token), started = boot_pair(
         pxe_server, 'uefi', log_dir, {'server_boot_loaders': {'efi-x86_64': 'grub'}})
-    record_boot('uefi: grubnetx64.efi, grub.cfg-01-<mac>', host)
-    record_boot('uefi: grubnetx64.efi, grub.cfg', other)
+    record_boot('uefi: grubnetx64.efi, grub.cfg-01-<mac>', host, host_token, 'uefi')
+    record_boot('uefi: grubnetx64.efi, grub.cfg', other, default_token, 'uefi')
     assert_booted(host, host_token, 'uefi')
     assert_booted(other, default_token, 'uefi')
     offered = pxe_server.offered(HOST_MAC, started)
@@ -64,7 +64,7 @@ def test_uefi_secure_boot_shim_grub_signed_kernel(pxe_server, log_dir, record_bo
     pxe_server.apply(pxe_server.variables(token, server_secure_boot=True))
     started = time.time() - 1
     result = record_boot('uefi secure boot: shim -> grub -> kernel', qemu.boot(
-        'uefi-secureboot', netns=pxe_server.lab.lan_ns, tap='tap2', mac='52:54:00:e2:10:03', log_dir=log_dir, timeout=TIMEOUT))
-    assert_booted(result, token, 'uefi')
-    assert result.fields['secureboot'] == 'enabled', result.marker
+        'uefi-secureboot', netns=pxe_server.lab.lan_ns, tap='tap2', mac='52:54:00:e2:10:03', log_dir=log_dir, timeout=TIMEOUT),
+        token, 'uefi', secureboot='enabled')
+    assert_booted(result, token, 'uefi', secureboot='enabled')
     assert pxe_server.offered('52:54:00:e2:10:03', started)[0] == 'shimx64.efi'

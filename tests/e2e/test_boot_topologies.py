@@ -50,8 +50,8 @@ def test_proxy_dhcp_beside_a_site_dhcp_server(pxe_server, site_dhcp, log_dir, re
     token = secrets.token_hex(8)
     pxe_server.apply(pxe_server.variables(token, server_dhcp_mode='proxy', server_allow_full_dhcp=False))
     bios, uefi = boot_both(pxe_server, log_dir, prefix='52:54:00:e2:20')
-    record_boot('proxyDHCP: bios iPXE ROM -> script', bios)
-    record_boot('proxyDHCP: uefi -> snponly.efi (4011)', uefi)
+    record_boot('proxyDHCP: bios iPXE ROM -> script', bios, token, 'bios')
+    record_boot('proxyDHCP: uefi -> snponly.efi (4011)', uefi, token, 'uefi')
     assert_booted(bios, token, 'bios')
     assert_booted(uefi, token, 'uefi')
     leases = (pxe_server.lab.state_dir / 'site-dhcp.leases').read_text()
@@ -68,8 +68,8 @@ def test_tftpd_hpa_serves_pxelinux_and_grub(pxe_server, log_dir, record_boot):
     started = time.time() - 1
     bios, uefi = boot_both(pxe_server, log_dir, prefix='52:54:00:e2:21')
     assert pxe_server.offered('52:54:00:e2:21:02', started)[0] == 'grubnetx64.efi'
-    record_boot('tftpd-hpa: bios pxelinux.0', bios)
-    record_boot('tftpd-hpa: uefi grubnetx64.efi', uefi)
+    record_boot('tftpd-hpa: bios pxelinux.0', bios, token, 'bios')
+    record_boot('tftpd-hpa: uefi grubnetx64.efi', uefi, token, 'uefi')
     assert_booted(bios, token, 'bios')
     assert_booted(uefi, token, 'uefi')
     assert pxe_server.ssh('systemctl is-active tftpd-hpa').strip() == 'active'
@@ -80,8 +80,8 @@ def test_dhcp_relay_remote_segment(pxe_server, relay, log_dir, record_boot):  # 
     remote = {'network': netlab.REMOTE_NET + '.0/24', 'router': netlab.ROUTER_REMOTE_IP, 'pool_offset': 99, 'pool_size': 100}
     pxe_server.apply(pxe_server.variables(token, server_relay_networks=[remote]))
     bios, uefi = boot_both(pxe_server, log_dir, bios_tap='rtap0', uefi_tap='rtap1', prefix='52:54:00:e2:22')
-    record_boot('relay: bios on 10.78.0.0/24', bios)
-    record_boot('relay: uefi on 10.78.0.0/24', uefi)
+    record_boot('relay: bios on 10.78.0.0/24', bios, token, 'bios')
+    record_boot('relay: uefi on 10.78.0.0/24', uefi, token, 'uefi')
     assert_booted(bios, token, 'bios')
     assert_booted(uefi, token, 'uefi')
     leases = pxe_server.ssh('cat /var/lib/misc/netboot-pxe-dnsmasq.leases')

@@ -8,6 +8,7 @@ If these fail, a failing PXE test says nothing about the collection.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -15,6 +16,7 @@ import time
 
 import pytest
 
+import server
 from harness import assets, qemu
 
 # What OVMF + the kernel leave on the serial console: colour codes, cursor moves, CRLF, a NUL.
@@ -77,6 +79,84 @@ def test_half_written_marker_waits_for_its_newline():
 def test_no_marker_without_all_fields():
     assert qemu.find_marker('PXE-E2E-OK arch=bios cmdline=x\n') == (None, {})
     assert qemu.find_marker('echo PXE-E2E-OK\n') == (None, {})
+
+
+def _marker_result(firmware='uefi', token='abc123', arch='uefi', secureboot='disabled'):
+    marker = 'PXE-E2E-OK arch=%s machine=x86_64 secureboot=%s cmdline=console=ttyS0 netboot_e2e_token=%s' % (arch, secureboot, token)
+    found, fields = qemu.find_marker(marker + '\n')
+    return qemu.BootResult(firmware=firmware, nic=None, mac=None, ok=bool(found), marker=found, fields=fields, seconds=1.5)
+
+
+def test_boot_passes_only_with_this_runs_token_and_firmware():
+    """The boot matrix's "pass" (qemu.booted): a marker alone is not enough."""
+    assert qemu.booted(_marker_result(), 'abc123', 'uefi') == (True, 'marker+token+arch=uefi')
+    # A stale file on the server (an older run's token), the wrong firmware type, a missing or wrong field.
+    stale = qemu.booted(_marker_result(token='0ld0ld'), 'abc123', 'uefi')
+    assert stale == (False, 'marker+token+arch=uefi: token 0ld0ld, not abc123')
+    assert not qemu.booted(_marker_result(arch='bios'), 'abc123', 'uefi')[0]
+    assert not qemu.booted(_marker_result(), 'abc123', 'uefi', secureboot='enabled')[0]
+    assert qemu.booted(_marker_result(secureboot='enabled'), 'abc123', 'uefi', secureboot='enabled')[0]
+    no_marker = qemu.BootResult(firmware='bios', nic=None, mac=None, ok=False, marker=None)
+    assert qemu.booted(no_marker, 'abc123', 'bios') == (False, 'marker+token+arch=bios: no marker')
+
+
+def test_boot_matrix_row_follows_the_check(record_boot, record_local_boot):
+    """record_boot's row says FAIL for a marker with another run's token, and for a call without the token;
+    record_local_boot's for a network marker. (The rows are taken out again: they are not real boots.)"""
+    matrix = record_boot.__globals__['_MATRIX']
+    start = len(matrix)
+    try:
+        record_boot('selftest: good', _marker_result(), 'abc123', 'uefi')
+        record_boot('selftest: stale token', _marker_result(token='0ld0ld'), 'abc123', 'uefi')
+        record_boot('selftest: wrong firmware', _marker_result(arch='bios'), 'abc123', 'uefi')
+        record_boot('selftest: no token given', _marker_result())
+        record_local_boot('selftest: local disk', qemu.BootResult(firmware='bios', nic=None, mac=None, ok=False, marker=None,
+                                                                  duration=3.0), True)
+        record_local_boot('selftest: network instead', _marker_result(), True)
+        rows = matrix[start:]
+    finally:
+        del matrix[start:]
+    assert [(row[0], row[3]) for row in rows] == [
+        ('selftest: good', True), ('selftest: stale token', False), ('selftest: wrong firmware', False),
+        ('selftest: no token given', False), ('selftest: local disk', True), ('selftest: network instead', False)]
+    assert rows[4][2] == 3.0 and rows[1][2] is None
+    lines = record_boot.__globals__['matrix_lines'](rows)
+    assert ' FAIL ' in lines[2] and lines[2].endswith('marker+token+arch=uefi: token 0ld0ld, not abc123'), lines
+    assert lines[-1].startswith('6 boots: 2 pass, 4 FAIL'), lines
+
+
+def _self_probe_output(ipxe_status):
+    probe = {'arch': 'bios', 'arch_code': 0, 'ok': True, 'boot': {'boot_file': 'undionly.kpxe'},
+             'expected_boot_file': 'undionly.kpxe', 'fetch': {'verified': True}}
+    ipxe = {'arch': 'bios', 'arch_code': 0, 'ok': True, 'boot': {'boot_file': 'http://10.77.0.1/boot.ipxe'},
+            'expected_boot_file': 'http://10.77.0.1/boot.ipxe', 'fetch': None}
+    return '\n'.join([
+        'TASK [netboot.pxe.server : Probe the server as PXE firmware would (boot file per architecture)] ***',
+        'FAILED - RETRYING: [pxe-server]: Probe the server as PXE firmware would (2 retries left).',
+        'ok: [pxe-server] => %s' % json.dumps({'changed': False, 'probes': [probe]}),
+        '',
+        'TASK [netboot.pxe.server : Probe the server as iPXE would (the boot script)] ***',
+        ipxe_status % json.dumps({'changed': False, 'probes': [ipxe]}),
+        '',
+        'PLAY RECAP ***',
+    ])
+
+
+def test_self_probe_check_needs_the_probes_results():
+    """A probe task's header is printed even when its own ``when:`` skips it: the check reads the results."""
+    from test_pxe_probe import self_probe_problems  # pylint: disable=import-outside-toplevel
+    good = _self_probe_output('ok: [pxe-server] => %s')
+    assert server.task_result(good, 'Probe the server as iPXE would')['probes'][0]['ok'] is True
+    assert self_probe_problems(good, ['bios'], ['bios']) == []
+    skipped = _self_probe_output('skipping: [pxe-server] => {"changed": false, "false_condition": "x", "skip_reason": "%s"}')
+    assert server.task_result(skipped, 'Probe the server as iPXE would') == {'skipped': True}
+    assert self_probe_problems(skipped, ['bios'], ['bios']) == ['Probe the server as iPXE would: skipped']
+    # Without the results (a run without ANSIBLE_VERBOSITY=1) nothing can be read: that fails too.
+    bare = _self_probe_output('ok: [pxe-server]%.0s')
+    assert self_probe_problems(bare, ['bios'], ['bios']) == ['Probe the server as iPXE would: no probes in its result']
+    assert self_probe_problems(good, ['bios', 'efi-x86_64'], ['bios'])[0].startswith(
+        "Probe the server as PXE firmware would: probed ['bios'], not ['bios', 'efi-x86_64']")
+    assert server.task_result(good, 'no such task') is None
 
 
 @pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))

@@ -15,7 +15,6 @@ server serves prints it, so seeing it after the loader's local-boot message prov
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import secrets
 import time
@@ -57,13 +56,12 @@ def host_script(pxe_server, mac):
     return pxe_server.ssh('cat /srv/netboot/hosts/%s.ipxe' % mac.replace(':', '-'))
 
 
-def boot_with_disk(pxe_server, firmware, mac, tap, disk, log_dir, record_boot, path, timeout=TIMEOUT):
+def boot_with_disk(pxe_server, firmware, mac, tap, disk, log_dir, record_local_boot, path, timeout=TIMEOUT):
     result = qemu.boot(firmware, netns=pxe_server.lab.lan_ns, tap=tap, mac=mac, log_dir=log_dir, timeout=timeout,
                        name=firmware, disk=disk)
     log = qemu.clean_serial(result.serial_log.read_bytes())
     # The disk program powers off at once, so QEMU's run time is the time to the local disk.
-    reached = assets.LOCAL_DISK_MARKER in log
-    record_boot(path, dataclasses.replace(result, ok=reached, seconds=result.duration if reached else None))
+    record_local_boot(path, result, assets.LOCAL_DISK_MARKER in log)
     assert not result.ok, 'the client booted the network entry instead of its disk: %s' % result.marker
     assert not result.timed_out, 'QEMU timed out; serial log tail:\n' + log[-3000:]
     return log
@@ -76,12 +74,12 @@ def position(log, text, after=0):
     return index
 
 
-def test_uefi_ipxe_local_exits_to_the_next_boot_option(pxe_server, disk, log_dir, record_boot):
+def test_uefi_ipxe_local_exits_to_the_next_boot_option(pxe_server, disk, log_dir, record_local_boot):
     """OVMF PXE -> snponly.efi -> host script -> ``exit 1`` -> OVMF boots the disk's BOOTX64.EFI."""
     serve_local(pxe_server, UEFI_IPXE_MAC)
     script = host_script(pxe_server, UEFI_IPXE_MAC)
     assert 'exit 1' in script.split(':local-efi', 1)[1], script
-    log = boot_with_disk(pxe_server, 'uefi', UEFI_IPXE_MAC, 'tap0', disk, log_dir, record_boot,
+    log = boot_with_disk(pxe_server, 'uefi', UEFI_IPXE_MAC, 'tap0', disk, log_dir, record_local_boot,
                          'uefi: iPXE local -> exit 1 -> disk', timeout=UEFI_EXIT_TIMEOUT)
     script_at = position(log, '/hosts/52-54-00-e2-50-01.ipxe... ok')
     leaving = position(log, IPXE_UEFI_LOCAL, script_at)
@@ -94,13 +92,13 @@ def test_uefi_ipxe_local_exits_to_the_next_boot_option(pxe_server, disk, log_dir
     position(log, assets.LOCAL_DISK_EFI_LINE, starts.end())
 
 
-def test_uefi_grub_local_chainloads_the_disk_loader(pxe_server, disk, log_dir, record_boot):
+def test_uefi_grub_local_chainloads_the_disk_loader(pxe_server, disk, log_dir, record_local_boot):
     """OVMF PXE -> grubnetx64.efi -> grub.cfg-01-<mac> (local) -> search + chainloader /EFI/BOOT/BOOTX64.EFI."""
     since = time.time() - 1
     serve_local(pxe_server, UEFI_GRUB_MAC, server_boot_loaders={'efi-x86_64': 'grub'})
     config = pxe_server.ssh('cat /srv/netboot/grub/grub.cfg-01-52-54-00-e2-50-02')
     assert 'chainloader' in config, config
-    log = boot_with_disk(pxe_server, 'uefi', UEFI_GRUB_MAC, 'tap1', disk, log_dir, record_boot,
+    log = boot_with_disk(pxe_server, 'uefi', UEFI_GRUB_MAC, 'tap1', disk, log_dir, record_local_boot,
                          'uefi: GRUB local -> chainloader')
     sent = pxe_server.offered(UEFI_GRUB_MAC, since)
     assert any('grub.cfg-01-52-54-00-e2-50-02' in item for item in sent), sent
@@ -113,12 +111,12 @@ def test_uefi_grub_local_chainloads_the_disk_loader(pxe_server, disk, log_dir, r
     assert 'no EFI loader on a local disk' not in log, log[-3000:]
 
 
-def test_bios_ipxe_local_sanboots_the_first_disk(pxe_server, disk, log_dir, record_boot):
+def test_bios_ipxe_local_sanboots_the_first_disk(pxe_server, disk, log_dir, record_local_boot):
     """SeaBIOS + iPXE ROM -> host script -> ``sanboot --no-describe --drive 0x80`` -> the disk's MBR code."""
     serve_local(pxe_server, BIOS_IPXE_MAC)
     script = host_script(pxe_server, BIOS_IPXE_MAC)
     assert 'sanboot --no-describe --drive 0x80' in script, script
-    log = boot_with_disk(pxe_server, 'bios', BIOS_IPXE_MAC, 'tap2', disk, log_dir, record_boot,
+    log = boot_with_disk(pxe_server, 'bios', BIOS_IPXE_MAC, 'tap2', disk, log_dir, record_local_boot,
                          'bios: iPXE local -> sanboot 0x80')
     script_at = position(log, '/hosts/52-54-00-e2-50-03.ipxe... ok')
     leaving = position(log, IPXE_BIOS_LOCAL, script_at)

@@ -76,8 +76,8 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
         host = pool.submit(boot, pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host')
         other = pool.submit(boot, pxe_server, firmware, OTHER_MAC, 'tap1', log_dir, 'other')
         host, other = host.result(), other.result()
-    record_boot('%s: per-host entry (%s)' % (firmware, loader), host)
-    record_boot('%s: menu default after timeout (%s)' % (firmware, loader), other)
+    record_boot('%s: per-host entry (%s)' % (firmware, loader), host, host_token, firmware)
+    record_boot('%s: menu default after timeout (%s)' % (firmware, loader), other, default_token, firmware)
     assert_booted(host, host_token, firmware)
     assert_booted(other, default_token, firmware)
     other_log = qemu.clean_serial(other.serial_log.read_bytes())
@@ -96,7 +96,7 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
         assert re_changed(rerun.stdout) == 0, rerun.stdout[-4000:]
     assert '52-54-00-e2-20-01' not in host_files(pxe_server)
     again = record_boot('%s: assignment removed -> menu (%s)' % (firmware, loader),
-                        boot(pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host-after'))
+                        boot(pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host-after'), default_token, firmware)
     assert_booted(again, default_token, firmware)
     assert MENU_SEEN[loader] in qemu.clean_serial(again.serial_log.read_bytes())
 
@@ -115,7 +115,7 @@ def test_boot_once_goes_local_after_the_report(pxe_server, log_dir, record_boot)
     variables = pxe_server.variables(default_token, host_tokens={HOST_MAC: host_token})
     variables['server_hosts'][0]['boot_once'] = True
     pxe_server.apply(variables)
-    first = record_boot('bios: boot-once entry', boot(pxe_server, 'bios', HOST_MAC, 'tap0', log_dir, 'once'))
+    first = record_boot('bios: boot-once entry', boot(pxe_server, 'bios', HOST_MAC, 'tap0', log_dir, 'once'), host_token, 'bios')
     assert_booted(first, host_token, 'bios')
 
     report(pxe_server, HOST_MAC)

@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+import server
 from lab import netlab
 
 pytestmark = pytest.mark.e2e
@@ -60,17 +61,46 @@ def pxe_probe(pxe_server, **args):
     return json.loads(out.read_text())
 
 
-def task_results(log, name):
-    return [line for line in log.splitlines() if line.startswith('TASK [') and name in line]
+FIRMWARE_PROBE = 'Probe the server as PXE firmware would'
+IPXE_PROBE = 'Probe the server as iPXE would'
 
 
-def test_full_dhcp_self_probe_and_every_client_class(pxe_server):
+def self_probe_problems(output, architectures, ipxe_architectures):
+    """What is wrong with the role's self-probe in a playbook run's output (ANSIBLE_VERBOSITY=1), as a list.
+
+    Both probe tasks must have run (not skipped: the iPXE probe has a ``when:`` of its own) and returned
+    a probe per architecture, each offered its expected boot file; the firmware probe's files must have
+    been downloaded and checked against SHA256SUMS.
+    """
+    problems = []
+    for task, archs, fetched in ((FIRMWARE_PROBE, architectures, True), (IPXE_PROBE, ipxe_architectures, False)):
+        result = server.task_result(output, task)
+        if result is None or result.get('skipped') or result.get('failed') or 'probes' not in result:
+            problems.append('%s: %s' % (task, 'never ran' if result is None else 'skipped' if result.get('skipped')
+                                        else result.get('msg') or 'no probes in its result'))
+            continue
+        probes = result['probes']
+        if sorted({probe['arch'] for probe in probes}) != sorted(archs):
+            problems.append('%s: probed %s, not %s' % (task, sorted({probe['arch'] for probe in probes}), sorted(archs)))
+        for probe in probes:
+            if probe.get('ok') is not True:
+                problems.append('%s: %s (code %s) got %r, expected %r' % (task, probe['arch'], probe.get('arch_code'),
+                                                                       (probe.get('boot') or {}).get('boot_file'),
+                                                                       probe.get('expected_boot_file')))
+            if fetched and (probe.get('fetch') or {}).get('verified') is not True:
+                problems.append('%s: %s not checked against SHA256SUMS: %s' % (task, probe['arch'], probe.get('fetch')))
+    return problems
+
+
+def test_full_dhcp_self_probe_and_every_client_class(pxe_server, monkeypatch):
     token = secrets.token_hex(8)
-    proc = pxe_server.apply(pxe_server.variables(token, server_architectures=['bios', 'efi-x86_64', 'efi-arm64', 'http-x86_64'],
-                                                 server_self_probe=True))
-    # The role ended by probing the server on pxe0 from the server itself.
-    assert task_results(proc.stdout, 'Probe the server as PXE firmware would'), proc.stdout[-3000:]
-    assert task_results(proc.stdout, 'Probe the server as iPXE would'), proc.stdout[-3000:]
+    architectures = ['bios', 'efi-x86_64', 'efi-arm64', 'http-x86_64']
+    monkeypatch.setenv('ANSIBLE_VERBOSITY', '1')  # the tasks' results in the output
+    proc = pxe_server.apply(pxe_server.variables(token, server_architectures=architectures, server_self_probe=True))
+    monkeypatch.delenv('ANSIBLE_VERBOSITY')
+    # The role ended by probing the server on pxe0 from the server itself, as firmware and as iPXE.
+    problems = self_probe_problems(proc.stdout, architectures, ['bios', 'efi-x86_64'])
+    assert not problems, problems
 
     expect = {'bios': 'undionly.kpxe', 'efi-x86_64': 'snponly.efi', '9': 'snponly.efi', 'efi-arm64': 'arm64/grubnetaa64.efi',
               'http-x86_64': 'http://%s/snponly.efi' % SERVER}
@@ -110,13 +140,16 @@ def test_full_dhcp_self_probe_and_every_client_class(pxe_server):
     assert rogue['msg'] == 'fail_on_rogue: rogue DHCP server(s) on br0: %s hand out addresses (allowed: %s)' % (netlab.SITE_IP, SERVER)
 
 
-def test_proxy_dhcp_self_probe_and_port_4011(pxe_server):
+def test_proxy_dhcp_self_probe_and_port_4011(pxe_server, monkeypatch):
     netlab.site_dhcp_up(pxe_server.lab)
     try:
         token = secrets.token_hex(8)
+        monkeypatch.setenv('ANSIBLE_VERBOSITY', '1')  # the tasks' results in the output
         proc = pxe_server.apply(pxe_server.variables(token, server_dhcp_mode='proxy', server_allow_full_dhcp=False,
                                                      server_self_probe=True))
-        assert task_results(proc.stdout, 'Probe the server as PXE firmware would'), proc.stdout[-3000:]
+        monkeypatch.delenv('ANSIBLE_VERBOSITY')
+        problems = self_probe_problems(proc.stdout, ['bios', 'efi-x86_64'], ['bios', 'efi-x86_64'])
+        assert not problems, problems
         result = pxe_probe(pxe_server, expect={'bios': 'undionly.kpxe', 'efi-x86_64': 'snponly.efi', '9': 'snponly.efi'},
                            fetch='tftp', timeout=3)
         ipxe = pxe_probe(pxe_server, arch=['bios', 'efi-x86_64'], user_class='iPXE', timeout=3,

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) netboot.pxe contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the bad-input tests look at on the lab server: its live state, its service as clients see it, and ad-hoc module runs.
+"""What the reliability tests look at on the lab server: its live state (snapshots), its service as clients see it, ad-hoc module runs.
 
 Kept apart from the test file so the case tables read on their own.
 """
@@ -23,14 +23,41 @@ PROBES = REPO / 'tests' / 'lab' / 'probes.py'
 # Every file the server's configuration lives in (listing with type, mode, owner, size, link target; then
 # contents), the services' process ids and states, and nginx's workers (a reload replaces them).
 # One ssh call; the boot root holds one kernel and initrd, so hashing it all stays cheap.
-_TREES = '/etc/netboot-pxe /srv/netboot /var/lib/netboot-pxe /etc/nginx/sites-available /etc/nginx/sites-enabled'
-LIVE_STATE = (
-    "find %(trees)s -printf '%%p %%y %%m %%U %%s %%l\\n' | LC_ALL=C sort; "
-    "find %(trees)s -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; "
+TREES = '/etc/netboot-pxe /srv/netboot /var/lib/netboot-pxe /etc/nginx/sites-available /etc/nginx/sites-enabled'
+# What a restart of the services (or the container) must leave alone: the same, plus the units the roles wrote.
+UNIT_FILES = '/etc/systemd/system/netboot-pxe-dnsmasq.service /etc/systemd/system/nginx.service.d'
+SERVICES = (
     "systemctl show -p Id -p MainPID -p ActiveState -p SubState -p ExecMainStartTimestampMonotonic "
     "netboot-pxe-dnsmasq nginx; "
     "echo nginx workers: $(ps -o pid= --ppid \"$(systemctl show -p MainPID --value nginx)\" | sort -n)"
-) % {'trees': _TREES}
+)
+
+
+def files_command(trees):
+    """A shell command listing every file under ``trees`` (type, mode, owner, size, link target), then their sha256."""
+    return ("find %(trees)s -printf '%%p %%y %%m %%U %%s %%l\\n' | LC_ALL=C sort; "
+            "find %(trees)s -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum") % {'trees': trees}
+
+
+LIVE_STATE = files_command(TREES) + '; ' + SERVICES
+
+
+def live_state(pxe_server):
+    """The server's live configuration, files and services as one text (compare before and after)."""
+    return pxe_server.ssh(LIVE_STATE)
+
+
+def files_state(pxe_server, trees=TREES + ' ' + UNIT_FILES):
+    """The files under ``trees`` only (for cases that restart the services on purpose)."""
+    return pxe_server.ssh(files_command(trees))
+
+
+def differences(before, after, limit=6):
+    """'' when the two snapshots are identical, else the lines only one of them has (at most ``limit``)."""
+    if before == after:
+        return ''
+    changed = sorted(set(before.splitlines()) ^ set(after.splitlines()))
+    return '; '.join(changed[:limit]) or 'the order of lines changed'
 
 
 def role_variables():
@@ -41,11 +68,6 @@ def role_variables():
         for spec in (yaml.safe_load(path.read_text()) or {}).get('argument_specs', {}).values():
             names.update((spec or {}).get('options', {}))
     return sorted(names)
-
-
-def live_state(pxe_server):
-    """The server's live configuration, files and services as one text (compare before and after)."""
-    return pxe_server.ssh(LIVE_STATE)
 
 
 def served(pxe_server, path='boot.ipxe'):

@@ -36,7 +36,8 @@ CHECKS = {
     'noleak': 'no content of a file outside the boot root in the reply',
     'observed': 'what the check observed on the server (processes, sockets, DHCP replies) is exactly what the case says',
     'sha256': 'every client booted and every file arrived with the sha256 it was served with',
-    'measured': 'a measurement: reported, counted neither as passed nor failed (it fails only if it could not be taken)',
+    'measured': 'a measurement: reported, counted neither as passed nor failed; it fails only when it could not be taken as'
+                ' configured or a client received a file that differs from what was served',
     'error': 'the test failed without recording a failing row of its own (it raised first): its exception',
 }
 SNAPSHOT_CHECKS = frozenset(['state', 'files'])
@@ -112,7 +113,7 @@ def summary_lines(cases):
             category, len(rows), sum(case.status == 'yes' for case in rows), sum(case.status == 'NO' for case in rows),
             sum(case.error for case in rows), sum(case.status == 'meas' for case in rows),
             '%d/%d' % (sum(case.nothing_lost for case in snapshots), len(snapshots))))
-    used = sorted({key for case in cases for key in checked_keys(case.checked)}, key=list(CHECKS).index)
+    used = sorted({key for case in cases for key in checked_keys(case.checked) if key in CHECKS}, key=list(CHECKS).index)
     if used:
         lines.append('')
         lines.append('checked:')

@@ -183,9 +183,9 @@ def check_nothing_lost(pxe_server, before):
     fetched = bad_input_lab.served(pxe_server)
     on_disk = bad_input_lab.file_sha256(after, '/srv/netboot/boot.ipxe')
     problems = []
-    if after != before:
-        changed = sorted(set(before.splitlines()) ^ set(after.splitlines()))
-        problems.append('live state changed: %s' % '; '.join(changed[:6]))
+    changed = bad_input_lab.differences(before, after)
+    if changed:
+        problems.append('live state changed: %s' % changed)
     for kind, digest in sorted(fetched.items()):
         if digest != on_disk:
             problems.append('boot.ipxe over %s: %s' % (kind, digest))
@@ -200,23 +200,23 @@ NAMES_NO_SETTING = {
 }
 
 
-def checked(name, message, settings):
+def checked(name, message, settings, others=()):
     """(the row's "checked" keys, a problem or None): msg+var+state, or msg+state for a case in NAMES_NO_SETTING.
 
-    A case that is not listed there must expect a text that starts with a setting it set (cases.names_setting);
-    one that does not fails, whatever the server said.
+    A case that is not listed there must expect a text that starts with a setting it set (or one of
+    ``others``; cases.names_setting); one that does not fails, whatever the server said.
     """
     if name in NAMES_NO_SETTING:
         return 'msg+state', None
-    if cases.names_setting(message, settings) is None:
-        return 'msg+var+state', 'the expected text %r does not start with the setting set (%s)' % (
+    if cases.names_setting(message, list(settings) + list(others)) is None:
+        return 'msg+var+state', 'the expected text %r does not start with the setting set (%s) or a role variable' % (
             message[0] if isinstance(message, tuple) else message, ', '.join(settings))
     return 'msg+var+state', None
 
 
-def verdict(name, message, settings, proc):
+def verdict(name, message, settings, proc, others=()):
     """(passed, what happened, checked) of one bad-input run."""
-    how, problem = checked(name, message, settings)
+    how, problem = checked(name, message, settings, others)
     passed, happened = cases.judge(proc.stdout, proc.returncode, message)
     if problem:
         return False, '%s; %s' % (problem, happened), how
@@ -229,7 +229,7 @@ def test_bad_setting_is_refused_and_changes_nothing(pxe_server, baseline, record
     changes = overrides(good) if callable(overrides) else overrides
     before = bad_input_lab.live_state(pxe_server)
     proc = pxe_server.apply(dict(good, **changes), check=False)
-    passed, happened, how = verdict(name, message, sorted(changes) + ROLE_VARIABLES, proc)
+    passed, happened, how = verdict(name, message, sorted(changes), proc, ROLE_VARIABLES)
     kept, lost = check_nothing_lost(pxe_server, before)
     record_case(CATEGORY, name, 'playbook: %s' % tried, happened + ((' ' + lost) if lost else ''), passed, kept, checked=how)
     assert passed, '%s: %s\n%s' % (name, happened, proc.stdout[-4000:])

@@ -6,7 +6,9 @@
 TFTP is read-only, neither TFTP nor HTTP reads outside the boot root (``..``, absolute paths, %-escapes,
 symlinks planted inside the root), directory listings only when asked for, daemons run unprivileged,
 full DHCP only with the explicit opt-in, nothing listens beyond the interface and address it was given.
-Each refusal is paired with a control fetch that must work, so a dead server cannot pass.
+Each refusal is paired with a control fetch that must work, so a dead server cannot pass. "Nothing lost"
+is a snapshot comparison (bad_input_lab.live_state) and is claimed only by the cases that try to change
+something (a TFTP write, full DHCP without the opt-in); a read that is refused has nothing to lose.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import sys
 
 import pytest
 
+import bad_input_lab
+import cases
 from lab import netlab  # noqa: E402  (on sys.path by conftest)
 from lanclient import PROBES, LanClient  # noqa: E402
 
 pytestmark = pytest.mark.reliability
+CATEGORY = 'security'
 
 SERVER_IP = netlab.SERVER_IP
 ROOT = '/srv/netboot'
@@ -80,13 +85,16 @@ def _leaked(text):
 def test_tftp_write_refused(hardened, record_case):
     client = LanClient(hardened.lab)
     name = 'netboot-pxe-wrq-probe'
+    before = bad_input_lab.live_state(hardened)
     got = client.tftp_write(SERVER_IP, name)
-    created = hardened.ssh('find %s -name %s' % (ROOT, name)).strip()
+    changed = bad_input_lab.differences(before, bad_input_lab.live_state(hardened))
     control = client.tftp_read(SERVER_IP, 'boot.ipxe')
-    passed = got.get('reply') in ('error', 'none') and not created and control.get('ok')
-    happened = 'reply %s %s %s; file created: %s; RRQ control ok: %s' % (
-        got.get('reply'), got.get('code', ''), got.get('message', ''), bool(created), control.get('ok'))
-    record_case('security', 'TFTP WRQ (dnsmasq)', 'WRQ %s from the LAN' % name, happened, passed, nothing_lost=not created)
+    passed = got.get('reply') in ('error', 'none') and not changed and control.get('ok')
+    happened = 'reply %s %s %s; live state %s; RRQ control ok: %s' % (
+        got.get('reply'), got.get('code', ''), got.get('message', ''), 'unchanged' if not changed else 'CHANGED: %s' % changed,
+        control.get('ok'))
+    record_case(CATEGORY, 'TFTP WRQ (dnsmasq)', 'WRQ %s from the LAN' % name, happened, passed, nothing_lost=not changed,
+                checked='control+state')
     assert passed, got
 
 
@@ -99,7 +107,7 @@ def test_tftp_cannot_read_outside_root(hardened, record_case, case):
     passed = not got.get('ok') and bool(control.get('ok'))
     refused = got.get('error') if not got.get('ok') else 'NO, served %s bytes' % got.get('size')
     happened = 'refused: %s; control RRQ boot.ipxe ok: %s' % (refused, control.get('ok'))
-    record_case('security', 'TFTP RRQ %s' % case, 'RRQ %s' % name, happened, passed, nothing_lost=not got.get('ok'))
+    record_case(CATEGORY, 'TFTP RRQ %s' % case, 'RRQ %s' % name, happened, passed, checked='control')
     assert passed, got
 
 
@@ -113,7 +121,7 @@ def test_http_cannot_read_outside_root(hardened, record_case, case):
     passed = got.get('ok') and got.get('status') != 200 and not leaked and control.get('status') == 200
     happened = '%s%s; control GET /boot.ipxe %s' % (
         got.get('status_line') or got.get('error'), ', LEAKED %s' % leaked if leaked else '', control.get('status'))
-    record_case('security', 'HTTP GET %s' % case, 'GET %s' % path, happened, passed, nothing_lost=not leaked)
+    record_case(CATEGORY, 'HTTP GET %s' % case, 'GET %s' % path, happened, passed, checked='control+noleak')
     assert passed, got
 
 
@@ -124,7 +132,7 @@ def test_http_no_directory_listing(hardened, record_case):
     passed = not listed and all(got.get('status') in (403, 404) for got in results.values())
     record_case('security', 'HTTP directory listing off', 'GET / /entries/ /entries/e2e/ (http_autoindex false)',
                 ', '.join('%s %s' % (path, got.get('status')) for path, got in results.items())
-                + ('; LISTED %s' % listed if listed else ''), passed)
+                + ('; LISTED %s' % listed if listed else ''), passed, checked='observed')
     assert passed, results
 
 
@@ -135,7 +143,7 @@ def test_services_run_unprivileged(hardened, record_case):
     workers = sorted({line.split(None, 1)[0] for line in out.splitlines() if 'nginx: worker process' in line})
     passed = dnsmasq == ['dnsmasq'] and workers == ['www-data']
     record_case('security', 'daemons unprivileged', 'ps: users of dnsmasq and the nginx workers',
-                'dnsmasq runs as %s, nginx workers as %s' % (dnsmasq, workers), passed)
+                'dnsmasq runs as %s, nginx workers as %s' % (dnsmasq, workers), passed, checked='observed')
     assert passed, out
 
 
@@ -182,21 +190,20 @@ def test_listens_only_where_told(hardened, record_case):
     record_case('security', 'listens only where told', 'ss -lntup in the server; HTTP and TFTP to the management address',
                 'listeners: %s; outside pxe0/its address: %s; mgmt HTTP %s, mgmt TFTP %s'
                 % ('; '.join(listeners), wrong or 'none', 'refused' if http.returncode else 'SERVED',
-                   'no answer' if tftp.returncode else 'SERVED'), passed)
+                   'no answer' if tftp.returncode else 'SERVED'), passed, checked='observed+control')
     assert passed, (wrong, http.stdout, tftp.stdout)
 
 
 def test_full_dhcp_needs_the_opt_in(hardened, record_case):
-    before = hardened.ssh('sha256sum /etc/netboot-pxe/dnsmasq.conf; systemctl is-active netboot-pxe-dnsmasq')
+    before = bad_input_lab.live_state(hardened)
     proc = hardened.apply(hardened.variables('security-no-opt-in', server_dhcp_mode='full', server_allow_full_dhcp=False),
                           check=False)
-    after = hardened.ssh('sha256sum /etc/netboot-pxe/dnsmasq.conf; systemctl is-active netboot-pxe-dnsmasq')
-    message = re.search(r'"msg": "([^"]*server_allow_full_dhcp[^"]*)"', proc.stdout)
-    passed = proc.returncode != 0 and message is not None and before == after
-    happened = 'rc %d: %s; dnsmasq config and state %s' % (
-        proc.returncode, message.group(1) if message else proc.stdout[-300:], 'unchanged' if before == after else 'CHANGED')
-    record_case('security', 'full DHCP without opt-in refused', 'server_dhcp_mode full, server_allow_full_dhcp false',
-                happened, passed, nothing_lost=before == after)
+    changed = bad_input_lab.differences(before, bad_input_lab.live_state(hardened))
+    refused, happened = cases.judge(proc.stdout, proc.returncode, 'server_allow_full_dhcp: must be true')
+    passed = refused and not changed
+    happened = 'rc %d, %s; live state %s' % (proc.returncode, happened, 'unchanged' if not changed else 'CHANGED: %s' % changed)
+    record_case(CATEGORY, 'full DHCP without opt-in refused', 'server_dhcp_mode full, server_allow_full_dhcp false',
+                happened, passed, nothing_lost=not changed, checked='msg+var+state')
     assert passed, proc.stdout[-3000:]
 
 
@@ -212,11 +219,11 @@ def test_proxy_mode_gives_no_address_and_autoindex_when_asked(hardened, record_c
     passed = bool(replies) and not addresses
     record_case('security', 'proxy mode hands out no address', 'DHCPDISCOVER (arch 0) from the LAN, server_dhcp_mode proxy',
                 '%d replies, yiaddr %s, boot info %s' % (len(replies), sorted({r.get('yiaddr') for r in replies}) or '-', boot_info or '-'),
-                passed)
+                passed, checked='observed')
     listing = client.http_raw(SERVER_IP, '/entries/')
     listed = listing.get('status') == 200 and 'Index of' in listing.get('body', '')
     record_case('security', 'HTTP listing when asked', 'GET /entries/ with http_autoindex true',
-                '%s, listing: %s' % (listing.get('status_line'), listed), listed)
+                '%s, listing: %s' % (listing.get('status_line'), listed), listed, checked='observed')
     assert passed, got
     assert listed, listing
 
@@ -229,7 +236,7 @@ def test_none_mode_answers_no_dhcp(hardened, record_case):
     control = client.tftp_read(SERVER_IP, 'boot.ipxe')
     passed = not replies and bool(control.get('ok'))
     record_case('security', 'mode none answers no DHCP', 'DHCPDISCOVER from the LAN, server_dhcp_mode none',
-                '%d replies; TFTP still serves: %s' % (len(replies), control.get('ok')), passed)
+                '%d replies; TFTP still serves: %s' % (len(replies), control.get('ok')), passed, checked='observed+control')
     assert passed, got
 
 
@@ -240,23 +247,24 @@ def test_tftpd_hpa_read_only_and_confined(hardened, record_case):
     hardened.ssh('install -m 600 -o root /dev/null %s/root-only && echo secret > %s/root-only' % (ROOT, ROOT))
     try:
         control = client.tftp_read(SERVER_IP, 'boot.ipxe')
+        before = bad_input_lab.live_state(hardened)
         wrq = client.tftp_write(SERVER_IP, 'netboot-pxe-wrq-probe')
-        created = hardened.ssh('find %s -name netboot-pxe-wrq-probe' % ROOT).strip()
+        changed = bad_input_lab.differences(before, bad_input_lab.live_state(hardened))
         escapes = {name: client.tftp_read(SERVER_IP, name) for name in ('../etc/passwd', '/etc/passwd', 'evil-conf', 'evil-etc/hostname')}
         root_only = client.tftp_read(SERVER_IP, 'root-only')
         user = hardened.ssh("grep '^TFTP_USERNAME' /etc/default/tftpd-hpa").strip()
         served = [name for name, got in escapes.items() if got.get('ok')]
-        ok_wrq = wrq.get('reply') in ('error', 'none') and not created and bool(control.get('ok'))
-        happened = 'reply %s %s; file created: %s; RRQ control ok: %s' % (
-            wrq.get('reply'), wrq.get('message', ''), bool(created), control.get('ok'))
-        record_case('security', 'TFTP WRQ (tftpd-hpa)', 'WRQ from the LAN, server_tftp_server tftpd-hpa', happened, ok_wrq,
-                    nothing_lost=not created)
+        ok_wrq = wrq.get('reply') in ('error', 'none') and not changed and bool(control.get('ok'))
+        happened = 'reply %s %s; live state %s; RRQ control ok: %s' % (
+            wrq.get('reply'), wrq.get('message', ''), 'unchanged' if not changed else 'CHANGED: %s' % changed, control.get('ok'))
+        record_case(CATEGORY, 'TFTP WRQ (tftpd-hpa)', 'WRQ from the LAN, server_tftp_server tftpd-hpa', happened, ok_wrq,
+                    nothing_lost=not changed, checked='control+state')
         ok_escape = not served and bool(control.get('ok'))
-        record_case('security', 'TFTP escapes (tftpd-hpa)', 'RRQ %s' % ', '.join(escapes),
-                    'served: %s' % (served or 'none'), ok_escape, nothing_lost=not served)
+        record_case(CATEGORY, 'TFTP escapes (tftpd-hpa)', 'RRQ %s' % ', '.join(escapes),
+                    'served: %s' % (served or 'none'), ok_escape, checked='control')
         ok_user = not root_only.get('ok') and user == 'TFTP_USERNAME="tftp"'
-        record_case('security', 'tftpd-hpa drops to tftp', 'RRQ of a root-only 0600 file in the boot root',
-                    '%s; %s' % (root_only.get('error') or 'SERVED', user), ok_user)
+        record_case(CATEGORY, 'tftpd-hpa drops to tftp', 'RRQ of a root-only 0600 file in the boot root',
+                    '%s; %s' % (root_only.get('error') or 'SERVED', user), ok_user, checked='observed')
         assert ok_wrq and ok_escape and ok_user, (wrq, escapes, root_only)
     finally:
         hardened.ssh('rm -f %s/root-only' % ROOT)

@@ -172,6 +172,24 @@ def _marker_fields(marker):
     return fields
 
 
+def booted(result, token, firmware_type, **fields):
+    """(passed, what was checked): the marker was seen, with this run's ``token`` on its kernel command line,
+    from the expected firmware type (``arch`` field: bios or uefi) and with any further marker ``fields``
+    (e.g. secureboot='enabled'). The boot matrix's "pass" and the tests' assert_booted both rest on this.
+    """
+    expected = dict(arch=firmware_type, **fields)
+    checked = "marker+token+%s" % '+'.join('%s=%s' % item for item in sorted(expected.items()))
+    if not result.ok:
+        return False, checked + ': no marker'
+    got_token = result.cmdline_params().get('netboot_e2e_token')
+    if got_token != token:
+        return False, checked + ': token %s, not %s' % (got_token, token)
+    wrong = ['%s=%s' % (key, result.fields.get(key)) for key, value in sorted(expected.items()) if result.fields.get(key) != value]
+    if wrong:
+        return False, checked + ': %s' % ', '.join(wrong)
+    return True, checked
+
+
 def read_marker(serial_log, complete_only=False):
     """find_marker() on a serial log file that may not exist yet."""
     try:
