@@ -173,11 +173,11 @@ def judge(output, returncode, message):
 
 
 def excerpt(text, part, width=240):
-    """``text`` from ``part`` on (with what little comes before it in the same sentence), one line, at most ``width`` characters."""
+    """``text`` (one line) from the last "failed: " before ``part`` (Ansible's prefixes cut off), at most ``width`` characters."""
     text = ' '.join(text.split())
-    start = text.find(' '.join(part.split()))
-    start = max(text.rfind(': ', 0, start - 2) + 2 if start > 0 else 0, start - 80, 0) if start >= 0 else 0
-    return text[start:start + width]
+    at = text.find(' '.join(part.split()))
+    start = text.rfind('failed: ', 0, max(at, 0)) if at > 0 else -1
+    return text[start + len('failed: ') if start >= 0 else max(at, 0):][:width]
 
 
 def names_setting(message, settings):
@@ -188,7 +188,8 @@ def names_setting(message, settings):
     """
     first = message[0] if isinstance(message, tuple) else message
     for name in settings:
-        if first.startswith(name) and not re.match(r'\w', first[len(name):len(name) + 1]):
+        # As a label ("name:", "name[1]", "name.key", "a, b: ...") or with its value ("name 'x'", "name (mac)").
+        if first.startswith(name) and re.match(r"""$|[:\[.,=]| [('"]""", first[len(name):]):
             return name
     return None
 
