@@ -87,7 +87,7 @@ def menu_text(value, what):
     """
     text = ipxe_escape(value)
     if not text:
-        raise BootStringError('%s must not be empty' % what)
+        raise BootStringError('%s %r is blank; give it some text' % (what, value))
     return ' '.join(ipxe_tokens(text))
 
 
