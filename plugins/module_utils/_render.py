@@ -319,19 +319,24 @@ def _pxelinux_label(lines, item, entries, host, target, indent):
         lines.append('%s  APPEND %s' % (pad, cmdline))
 
 
-def _pxelinux_items(lines, items, entries, host, target, indent):
+def _pxelinux_items(lines, items, entries, host, target, indent, serials=None):
     pad = '  ' * indent
+    # Numbered, so the renderer's own labels are unique among themselves too.
+    serials = [0] if serials is None else serials
     for item in items:
+        if item['type'] in ('text', 'menu'):
+            serials[0] += 1
         if item['type'] == 'text':
             lines.append('%sMENU SEPARATOR' % pad)
-            lines.append('%sLABEL %s' % (pad, PXELINUX_TEXT))
+            lines.append('%sLABEL %s-%d' % (pad, PXELINUX_TEXT, serials[0]))
             lines.append('%s  MENU LABEL %s' % (pad, item['title']))
             lines.append('%s  MENU DISABLE' % pad)
         elif item['type'] == 'menu':
             lines.append('%sMENU BEGIN' % pad)
             lines.append('%s  MENU TITLE %s' % (pad, item['title']))
-            _pxelinux_items(lines, item['items'], entries, host, target, indent + 1)
-            lines.append('%s  LABEL %s' % (pad, PXELINUX_BACK))
+            back = serials[0]
+            _pxelinux_items(lines, item['items'], entries, host, target, indent + 1, serials)
+            lines.append('%s  LABEL %s-%d' % (pad, PXELINUX_BACK, back))
             lines.append('%s    MENU LABEL < Back' % pad)
             lines.append('%s    MENU EXIT' % pad)
             lines.append('%sMENU END' % pad)
