@@ -22,6 +22,8 @@ _KERNEL_SPACE = frozenset(b' \t\n\x0b\x0c\r\xa0')
 # Characters GRUB's grub_create_loader_cmdline() (grub-core/lib/cmdline.c) escapes with a backslash: the
 # kernel does not unescape them, so a value holding one reaches the kernel changed.
 _GRUB_ESCAPED = ('\\', "'", '"')
+# Bytes of a UTF-8 character the kernel's parser cut in two, as kernel_params() returns them.
+_SURROGATE = re.compile('[\udc80-\udcff]')
 
 
 class BootStringError(ValueError):
@@ -160,17 +162,25 @@ def cmdline(value, what='cmdline'):
     joins the words of its ``kernel`` line with single spaces, so the value would arrive changed).
     """
     try:
-        text = value if isinstance(value, str) else kernel_cmdline(value)
-        text = ipxe_escape(text)
+        raw = value if isinstance(value, str) else kernel_cmdline(value)
+        text = ipxe_escape(raw)
     except BootStringError as exc:
         raise BootStringError('%s: %s' % (what, exc))
+    if text == '-':
+        # PXELINUX (com32/menu/readconfig.c) reads "APPEND -" as "no command line".
+        raise BootStringError('%s: a command line of just "-" would reach no kernel through PXELINUX, which reads '
+                              '"APPEND -" as no command line; leave it empty instead' % what)
     if text.count('"') % 2:
         raise BootStringError('%s: %r has an unmatched double quote; the kernel would read every parameter after it '
                               'as part of one value' % (what, text))
-    if kernel_params(text) != kernel_params(' '.join(ipxe_tokens(text))):
-        raise BootStringError('%s: %r has a quoted value with a run of spaces; iPXE passes its words to the kernel '
-                              'joined by single spaces, so the value would arrive changed: use single spaces'
-                              % (what, text))
+    if not kernel_params(raw) == kernel_params(text) == kernel_params(' '.join(ipxe_tokens(text))):
+        raise BootStringError('%s: %r has a quoted value with a tab or a run of spaces; iPXE passes its words to the '
+                              'kernel joined by single spaces, so the value would arrive changed: use single spaces'
+                              % (what, raw))
+    for name, val in kernel_params(text):
+        if _SURROGATE.search(name + (val or '')):
+            raise BootStringError('%s: %r holds a character whose UTF-8 bytes include 0xa0, which the kernel reads as a '
+                                  'space: it would split the character; put the value in double quotes' % (what, raw))
     return text
 
 
@@ -247,7 +257,7 @@ def grub_linux_words(text, what='cmdline'):
                 raise BootStringError('%s: kernel parameter %r holds %r, which GRUB passes to the kernel as %r (it '
                                       'backslash-escapes \\, \' and " and the kernel keeps the backslash); remove it for '
                                       'clients booted by GRUB' % (what, word, char, '\\' + char))
-        if ' ' not in word and _KERNEL_SPACE.intersection(word.encode('utf-8')):
+        if ' ' not in word and _KERNEL_SPACE.intersection(word.encode('utf-8', 'surrogateescape')):
             raise BootStringError('%s: kernel parameter %r holds a character whose UTF-8 bytes the kernel reads as a '
                                   'space (0xa0), and GRUB quotes only words with a plain space; remove it for clients '
                                   'booted by GRUB' % (what, word))

@@ -165,7 +165,7 @@ def files(site, host, done=False, cache=None):
             scoped, renderers = cache['site']
             slot_host = dict(host, mac=_SLOT, hostname=None, entry=entry)
             renderings = cache[key] = [(kind, render(scoped, slot_host)) for kind, render in renderers]
-        who = host['mac'] + ((' (%s)' % host['hostname']) if host['hostname'] else '')
+        who = _render.host_who(host)
         for kind, text in renderings:
             if text.count(_SLOT) == 1:
                 text = text.replace(_SLOT, who)

@@ -43,6 +43,8 @@ class RenderError(ValueError):
 # PXELINUX's SERIAL directive: port [baud [flow control]], numbers only.
 _SERIAL = re.compile(r'[0-9]{1,10}(?: [0-9]{1,10}){0,2}')
 _COMMENT_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+_COMMENT_END = re.compile(r'[\s\\]+\Z')
+_LINE_BREAK = re.compile(r'[\x00-\x1f\x7f\x85\u2028\u2029]')
 # Labels of PXELINUX entries the renderer makes itself; entries get "entry-<name>", so no entry name can
 # collide with one of these (PXELINUX finds a label by name among all the file's labels).
 PXELINUX_LOCAL = 'netboot-local'
@@ -67,7 +69,7 @@ def _comment_lines(text):
     """
     lines = []
     for line in text.splitlines():
-        line = _COMMENT_CONTROL.sub(' ', line).rstrip().rstrip('\\').rstrip()
+        line = _COMMENT_END.sub('', _COMMENT_CONTROL.sub(' ', line))
         if line:
             lines.append(line)
     return lines
@@ -79,9 +81,16 @@ def _header(site, host, comment='#'):
         what = ('local boot' if host.get('entry') == _menu.LOCAL else 'entry %s' % host['entry']) if host.get('entry') else 'the menu'
         if host.get('menu') and host.get('entry'):
             what = 'the menu, default %s' % ('local boot' if host['entry'] == _menu.LOCAL else host['entry'])
-        name = (' (%s)' % host['hostname']) if host.get('hostname') else ''
-        lines.append('%s Host %s%s: %s.' % (comment, host['mac'], name, what))
+        lines.append('%s Host %s: %s.' % (comment, host_who(host), what))
     return lines
+
+
+def host_who(host):
+    """"<mac> (<hostname>)" for a comment line: line breaks and control characters in the name made spaces."""
+    name = host.get('hostname')
+    if not name:
+        return host['mac']
+    return '%s (%s)' % (host['mac'], _LINE_BREAK.sub(' ', name))
 
 
 def _group_arches(site, config):
