@@ -15,7 +15,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.netboot.pxe.plugins.modules import boot_artifact
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'module_utils'))
-from test_artifact import make_deb  # noqa: E402  pylint: disable=wrong-import-position
+from test_artifact import make_deb, time_bound  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture
@@ -443,8 +443,9 @@ def test_hostile_deb_member_is_an_error_naming_the_source(tmp_path, capsys):
     (tmp_path / 'k.deb').write_bytes(deb)
     dest = tmp_path / 'vmlinuz'
     dest.write_bytes(b'old')
-    result = run_module({'src': str(tmp_path / 'k.deb'), 'checksum': sha(deb), 'member': 'boot/vmlinuz', 'dest': str(dest)},
-                        capsys=capsys)
+    with time_bound(20):
+        result = run_module({'src': str(tmp_path / 'k.deb'), 'checksum': sha(deb), 'member': 'boot/vmlinuz', 'dest': str(dest)},
+                            capsys=capsys)
     assert result['rc'] == 1 and result['msg'].startswith('member: %s: corrupt ar header' % (tmp_path / 'k.deb')), result
     assert 'was left untouched' in result['msg'] and dest.read_bytes() == b'old'
     assert sorted(p.name for p in tmp_path.iterdir()) == ['k.deb', 'vmlinuz']
