@@ -25,6 +25,10 @@ description:
   - ISO images are read by a small built-in ISO9660 reader (no external tools) that uses Rock Ridge names when the
     image has them, else Joliet names, else the plain ISO9660 names, which are matched case-insensitively and without
     the C(;1) version suffix (C(INSTALL/VMLINUZ.;1) is found as C(install/vmlinuz)).
+  - A damaged or hostile archive or image fails the task with an error naming O(src), in time and memory bounded by
+    its size - every size and location read from its headers is checked against the file, and a compressed tar
+    (C(data.tar.*) in a C(.deb)) may expand to at most 200 times its size plus 1 GiB. gzip, bzip2, xz and lzma
+    compression are read; zstd (C(data.tar.zst) in newer Ubuntu packages) is not. Sparse tar members are refused.
 extends_documentation_fragment:
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
@@ -39,6 +43,9 @@ options:
   src:
     description:
       - URL (C(http://), C(https://), C(file://)) or absolute path on the managed host.
+      - A C(file://) URL (C(file:///srv/mirror/x.deb) or C(file://localhost/...); C(%XX) escapes are decoded) and a path
+        are read as a regular file on the managed host; so are O(checksum_url), O(checksum_signature_url) and
+        O(checksum_release_url) when they are C(file://) URLs or paths.
       - A relative value is appended to O(base_url) (mirrors, air-gapped sites).
     type: str
     required: true
@@ -48,7 +55,10 @@ options:
         are resolved against.
     type: str
   dest:
-    description: Where the file goes. Its directory must exist.
+    description:
+      - Where the file goes - the path of a file, not of a directory. Its directory must exist.
+      - A directory (or a path ending in C(/)), a device, FIFO or socket, or a missing or non-directory parent fails the task
+        with an error naming O(dest) before anything is fetched or written.
     type: path
     required: true
   checksum:
@@ -120,7 +130,7 @@ options:
       - With it, an up-to-date O(dest) is recognised without downloading the archive.
     type: str
   timeout:
-    description: Network timeout in seconds.
+    description: Network timeout in seconds (a positive number).
     type: int
     default: 30
   validate_certs:
