@@ -629,7 +629,7 @@ def mutated(draw, data, fields):
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 KERNEL = bytes(range(256)) * 12
 DEB_PLAIN = (b'!<arch>\n' + ar_member('debian-binary', b'2.0\n') + ar_member('control.tar', make_tar({'./control': b'Package: x\n'}))
-             + ar_member('data.tar', make_tar({'./boot/config': b'c' * 700, './boot/vmlinuz': KERNEL})))
+             + ar_member('data.tar', make_tar({'./boot/config': b'c' * 700, './boot/vmlinuz': KERNEL})))  # DATA_TAR
 DEB_XZ = make_deb({'./boot/config': b'c' * 700, './boot/vmlinuz': KERNEL})
 TAR_PLAIN = make_tar({'boot/config': b'c' * 700, 'l' * 150: b'long name, a pax header', 'boot/vmlinuz': KERNEL})
 
@@ -644,10 +644,12 @@ def check_result(original, data, archive_format, compressed):
         assert got in data  # bytes the archive holds, never invented or read from beyond it
 
 
+DATA_TAR = make_tar({'./boot/config': b'c' * 700, './boot/vmlinuz': KERNEL})
+DEB_FIELDS = ar_fields(DEB_PLAIN) + [(DEB_PLAIN.index(b'data.tar') + 60 + offset, value) for offset, value in tar_fields(DATA_TAR)]
+
+
 @FUZZ
-@given(data=mutated(DEB_PLAIN, ar_fields(DEB_PLAIN) + [(DEB_PLAIN.index(b'data.tar') + 60 + offset, value)
-                                                      for offset, value in tar_fields(make_tar({'./boot/config': b'c' * 700,
-                                                                                               './boot/vmlinuz': KERNEL}))]))
+@given(data=mutated(DEB_PLAIN, DEB_FIELDS))
 def test_fuzz_deb(data):
     check_result(DEB_PLAIN, data, 'deb', compressed=False)
 
