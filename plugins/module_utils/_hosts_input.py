@@ -47,7 +47,7 @@ def _yaml_loader():
     Loader.add_implicit_resolver(int_tag, re.compile(r'''^(?:[-+]?0b[0-1_]+
                                                          |[-+]?0[0-7_]+
                                                          |[-+]?(?:0|[1-9][0-9_]*)
-                                                         |[-+]?0x[0-9a-fA-F_]+)$''', re.X), list('-+0123456789'))
+                                                         |[-+]?0x[0-9a-fA-F_]+)\Z''', re.X), list('-+0123456789'))
     return Loader
 
 

@@ -9,6 +9,7 @@ import pathlib
 import jinja2
 import yaml
 
+from ansible_collections.netboot.pxe.plugins.filter.flag import flag
 from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr
 
 ROLES = pathlib.Path(__file__).resolve().parents[3] / 'roles'
@@ -22,6 +23,7 @@ def render(role, template, variables):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLES / role / 'templates')), trim_blocks=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters['netboot.pxe.grub_quote'] = _bootstr.grub_quote
+    env.filters['netboot.pxe.flag'] = flag
     data = {'ansible_managed': 'Ansible managed'}
     data.update(variables)
     return env.get_template(template).render(data)
