@@ -247,3 +247,14 @@ def test_errors_name_the_variable(changes, message):
     with pytest.raises(_images.ImagesError) as excinfo:
         plan(**changes)
     assert message in str(excinfo.value)
+
+
+@pytest.mark.parametrize('value', ['false', 'no', 'off', '0'])
+def test_verify_signatures_false_strings_turn_verification_off(value):
+    """-e images_verify_signatures=false (a string) was refused; it is false, as the argument spec says."""
+    assert signed_plan(verify_signatures=value) == signed_plan(verify_signatures=False)
+
+
+@pytest.mark.parametrize('value', ['true', 'yes', '1'])
+def test_verify_signatures_true_strings(value):
+    assert signed_plan(verify_signatures=value) == signed_plan(verify_signatures=True)
