@@ -17,11 +17,15 @@ from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _flags, 
 
 MODES = ('full', 'proxy', 'none')
 # All used with fullmatch: "$" accepts a trailing newline, which would end the dnsmasq line early.
-_URL = re.compile(r'https?://[^\s/,#"\\]+(/[^\s,#"\\]*)?')
-_LEASE_FILE = re.compile(r'/[^\s,#"\\]*[^\s,#"\\/]')
+_URL = re.compile(r'https?://[^\s/,#"\\\x00-\x1f\x7f]+(/[^\s,#"\\\x00-\x1f\x7f]*)?')
+_LEASE_FILE = re.compile(r'/[^\s,#"\\\x00-\x1f\x7f]*[^\s,#"\\\x00-\x1f\x7f/]')
 _CONFIG_PATH = re.compile(r'/[A-Za-z0-9._/+@-]*')
 _INTERFACE = re.compile(r'[A-Za-z0-9_.:@-]{1,15}')
 # dnsmasq_extra_options: one option per line; dnsmasq reads only up to a NUL byte.
+# dnsmasq reads its files with fgets(buff, MAXDNAME = 1025): a longer line is cut, and the rest is read as a line of
+# its own. Values are kept well below that, so every line they are written into stays whole.
+MAX_VALUE_BYTES = 512
+MAX_LINE_BYTES = 1000
 _LINE_BREAKS = ('\n', '\r', '\x00', '\x0b', '\x0c', '\x85', '\u2028', '\u2029')
 # dnsmasq reads dhcp-lease-max into an int.
 LEASE_MAX_LIMIT = 2 ** 31 - 1
@@ -49,9 +53,15 @@ class _Ctx(object):
         raise PlanError('%s: %s' % (self.name(key), message))
 
 
+def _short(value):
+    return len(value.encode('utf-8', 'surrogatepass')) <= MAX_VALUE_BYTES
+
+
 def _tftp_path(ctx, key, value):
     if not isinstance(value, str) or not value.strip():
         ctx.fail(key, 'boot file must be a non-empty string, got %r' % (value,))
+    if not _short(value):
+        ctx.fail(key, 'boot file %r... is longer than %d bytes' % (value[:40], MAX_VALUE_BYTES))
     if (value.startswith('/') or any(part == '..' for part in value.split('/'))
             or re.search(r'[\s,#"\\\x00-\x1f\x7f\x85\u2028\u2029]', value)):
         ctx.fail(key, 'boot file %r must be a path relative to the boot root, without "..", spaces, commas, "#", quotes, '
@@ -91,7 +101,7 @@ def _arch_rows(ctx):
             ctx.fail('boot_files', 'architecture %r is enabled in %s but has no boot file; add e.g. %s: {%s: snponly.efi}'
                      % (arch.name, ctx.name('architectures'), ctx.name('boot_files'), arch.name))
         if arch.transport == 'http':
-            if not isinstance(boot_file, str) or not _URL.fullmatch(boot_file):
+            if not isinstance(boot_file, str) or not _URL.fullmatch(boot_file) or not _short(boot_file):
                 ctx.fail('boot_files', '%s boots over HTTP, so its boot file must be an http(s):// URL, got %r' % (arch.name, boot_file))
         else:
             _tftp_path(ctx, 'boot_files', boot_file)
@@ -248,7 +258,7 @@ def _lease_file(ctx):
         return '/var/lib/misc/%s.leases' % ctx.get('service_name', 'netboot-pxe-dnsmasq')
     if value == '':
         return None
-    if not isinstance(value, str) or not _LEASE_FILE.fullmatch(value):
+    if not isinstance(value, str) or not _LEASE_FILE.fullmatch(value) or not _short(value):
         ctx.fail('lease_file', 'must be an absolute file path without spaces or commas (its directory must exist), or "" to keep '
                  'leases in memory only; got %r' % (value,))
     return value
@@ -271,6 +281,9 @@ def extra_options(value, var):
         if any(char in line for char in _LINE_BREAKS):
             raise PlanError('%s[%d]: %r holds a line break or NUL byte; give each dnsmasq option as its own item'
                             % (var, index, line))
+        if len(line.encode('utf-8', 'surrogatepass')) > MAX_LINE_BYTES:
+            raise PlanError('%s[%d]: is longer than %d bytes; dnsmasq would cut it and read the rest as another option'
+                            % (var, index, MAX_LINE_BYTES))
         result.append(line.strip())
     return result
 
@@ -279,9 +292,9 @@ def _paths(ctx):
     """Directories the template writes into dnsmasq.conf unquoted (dhcp-hostsdir, tftp-root), when given."""
     for key in ('config_dir', 'boot_root'):
         value = ctx.settings.get(key)
-        if value is not None and (not isinstance(value, str) or not _CONFIG_PATH.fullmatch(value)):
-            ctx.fail(key, 'must be an absolute path of letters, digits and . _ / + @ - (it is written into dnsmasq.conf '
-                     'unquoted), got %r' % (value,))
+        if value is not None and (not isinstance(value, str) or not _CONFIG_PATH.fullmatch(value) or not _short(value)):
+            ctx.fail(key, 'must be an absolute path of letters, digits and . _ / + @ - of at most %d bytes (it is written into '
+                     'dnsmasq.conf unquoted), got %r' % (MAX_VALUE_BYTES, value))
 
 
 def _usable(prefixlen):
@@ -356,7 +369,7 @@ def plan(settings, prefix='dnsmasq_'):
         except _net.AddressError as exc:
             raise PlanError('%s[%d]: %s' % (ctx.name('dns_servers'), index, exc))
     script_url = ctx.get('ipxe_script_url')
-    if not isinstance(script_url, str) or not _URL.fullmatch(script_url):
+    if not isinstance(script_url, str) or not _URL.fullmatch(script_url) or not _short(script_url):
         ctx.fail('ipxe_script_url', 'must be the http:// URL of the iPXE boot script, so iPXE clients get the script instead of '
                  'chainloading iPXE again; got %r' % (script_url,))
     arches = _arch_rows(ctx)
