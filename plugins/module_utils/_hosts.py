@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr, _menu, _net, _render
+from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr, _flags, _menu, _net, _render
 
 _KEYS = {'mac', 'ip', 'hostname', 'entry', 'menu', 'cmdline', 'boot_once', 'lease_time'}
 MARKER = 'netboot.pxe pxe_hosts'
@@ -111,12 +111,14 @@ def validate(hosts, site, var='hosts'):
         if entry in chains and not_ipxe:
             raise HostError('%s: entry %r chains an iPXE script, which the loaders of %s cannot boot; give the host another entry'
                             % (where, entry, ', '.join(not_ipxe)))
-        menu = host.get('menu', False)
-        if not isinstance(menu, bool):
-            raise HostError('%s: menu must be true or false, got %r' % (where, menu))
-        boot_once = host.get('boot_once', False)
-        if not isinstance(boot_once, bool):
-            raise HostError('%s: boot_once must be true or false, got %r' % (where, boot_once))
+        flags = {}
+        for key in ('menu', 'boot_once'):
+            try:
+                # Strictly: "no" from a host file is false (bool("no") is true), "maybe" an error.
+                flags[key] = _flags.to_bool(host.get(key, False), key)
+            except _flags.FlagError:
+                raise HostError('%s: %s must be true or false (or yes/no, on/off, 1/0), got %r' % (where, key, host.get(key)))
+        menu, boot_once = flags['menu'], flags['boot_once']
         if boot_once and (entry in (None, _menu.LOCAL) or menu):
             raise HostError('%s: boot_once needs an entry to boot once (not local, not menu), then the host boots locally' % where)
         cmdline = host.get('cmdline')

@@ -21,7 +21,7 @@ import json
 import os
 import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _hosts, _menu, _net, _render
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _flags, _hosts, _menu, _net, _render
 
 try:
     import yaml
@@ -30,7 +30,7 @@ except ImportError:  # the target may lack PyYAML; JSON host files still work
 
 # Bumped when what the digest covers changes meaning.
 _DIGEST_VERSION = 1
-_MODULE_UTILS = (_hosts, _render, _menu, _bootstr, _net, _arch)
+_MODULE_UTILS = (_hosts, _render, _menu, _bootstr, _net, _arch, _flags)
 
 
 def _yaml_loader():

@@ -302,10 +302,11 @@ def test_directories(key, value):
 @given(st.lists(hostile('log-dhcp', 'dhcp-option=42,10.0.0.1', 'tftp-no-blocksize'), min_size=1, max_size=3))
 @example(['log-dhcp\ndhcp-range=10.0.0.1,proxy'])
 @example(['dhcp-option=3,' + 'x' * 1100 + 'log-dhcp'])
+@example(['"'])
 def test_extra_options_stay_one_line_each(values):
     settings = dict(copy.deepcopy(BASE), dnsmasq_extra_options=values)
     try:
-        _, plan = conf(settings)
+        plan = _dnsmasq.plan(settings)
     except _dnsmasq.PlanError as exc:
         assert str(exc).startswith('dnsmasq_extra_options'), str(exc)
         return

@@ -316,3 +316,14 @@ def test_extra_options_are_one_line_each(value, message):
     text = dnsmasq_error(dnsmasq_extra_options=value)
     assert text.startswith('dnsmasq_extra_options') and message in text
     assert server_error(dnsmasq_extra_options=value).startswith('server_dnsmasq_extra_options')
+
+
+@pytest.mark.parametrize('value,expected', [('no', False), ('off', False), ('0', False), (0, False), ('yes', True), ('1', True)])
+def test_host_menu_flag_strings(value, expected):
+    """A host file's "menu: 'no'" is false, not true (bool("no") is true); "maybe" is an error."""
+    assert _hosts.validate([{'mac': '52:54:00:00:00:01', 'entry': 'a', 'menu': value}], SITE)[0]['menu'] is expected
+
+
+def test_host_flags_refuse_non_booleans():
+    assert host_error([{'mac': '52:54:00:00:00:01', 'entry': 'a', 'boot_once': 'maybe'}]) == (
+        "server_hosts[0] (52:54:00:00:00:01): boot_once must be true or false (or yes/no, on/off, 1/0), got 'maybe'")
