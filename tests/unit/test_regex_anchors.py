@@ -125,7 +125,7 @@ def test_the_detector(pattern, expected):
 
 def test_the_scans_find_patterns():
     assert len(python_patterns()) > 20
-    assert any(path.startswith('roles/http/') for path, _, _ in role_patterns())
+    assert any(item[0].startswith('roles/http/') for item in role_patterns())
 
 
 def test_no_validation_regex_ends_in_a_bare_dollar():

@@ -88,7 +88,7 @@ def logical(line):
 
 
 def _text(chars):
-    return bytes(byte for byte, _ in chars).decode('utf-8', 'surrogateescape')
+    return bytes(item[0] for item in chars).decode('utf-8', 'surrogateescape')
 
 
 def fields(chars):
@@ -195,8 +195,8 @@ def conf(settings, **variables):
     return parse_conf(render_template('dnsmasq', 'dnsmasq.conf.j2', data)), data['__dnsmasq_plan']
 
 
-BASELINE, _ = conf(BASE)
-NAMES = sorted(name for name, _ in BASELINE)
+BASELINE = conf(BASE)[0]
+NAMES = sorted(item[0] for item in BASELINE)
 
 
 def planned(key, value, **extra):
@@ -210,7 +210,7 @@ def planned(key, value, **extra):
         assert str(exc).startswith('dnsmasq_%s' % key), str(exc)
         return None, None
     # The same options as with the plain settings: the value added, removed or renamed none.
-    assert sorted(name for name, _ in parsed) == NAMES
+    assert sorted(item[0] for item in parsed) == NAMES
     return parsed, plan
 
 
@@ -223,7 +223,7 @@ def lines_of(parsed, name):
 @example('pxe0\n')
 @example('pxe0\nlog-dhcp')
 def test_interface(value):
-    parsed, _ = planned('interface', value)
+    parsed = planned('interface', value)[0]
     if parsed is not None:
         assert lines_of(parsed, 'interface') == [[value]]
         assert lines_of(parsed, 'enable-tftp') == [[value]]
@@ -247,7 +247,7 @@ def test_lease_time(value):
 @example('a "b" c')
 @example('x' * 600)
 def test_tftp_boot_file(value):
-    parsed, _ = planned('boot_files', dict(BASE['boot_files'], bios=value))
+    parsed = planned('boot_files', dict(BASE['boot_files'], bios=value))[0]
     if parsed is not None:
         assert ['tag:arch-bios', 'tag:!ipxe', value, '10.77.0.1', '10.77.0.1'] in lines_of(parsed, 'dhcp-boot')
 
@@ -257,7 +257,7 @@ def test_tftp_boot_file(value):
 @example('http://10.77.0.1/a"b,c"')
 @example('http://10.77.0.1/' + 'a' * 1100 + 'log-dhcp')
 def test_http_boot_file(value):
-    parsed, _ = planned('boot_files', dict(BASE['boot_files'], **{'http-x86_64': value}))
+    parsed = planned('boot_files', dict(BASE['boot_files'], **{'http-x86_64': value}))[0]
     if parsed is not None:
         assert ['tag:arch-http-x86_64', 'tag:!ipxe', value] in lines_of(parsed, 'dhcp-boot')
 
@@ -268,7 +268,7 @@ def test_http_boot_file(value):
 @example('http://10.77.0.1/boot.ipxe #x')
 @example('http://\x00')
 def test_ipxe_script_url(value):
-    parsed, _ = planned('ipxe_script_url', value)
+    parsed = planned('ipxe_script_url', value)[0]
     if parsed is not None:
         assert ['tag:ipxe', 'tag:!ipxe-direct', value] in lines_of(parsed, 'dhcp-boot')
 
@@ -279,10 +279,10 @@ def test_ipxe_script_url(value):
 @example('/var/lib/misc/a\x00b')
 def test_lease_file(value):
     if value == '':  # leases in memory only: leasefile-ro instead of dhcp-leasefile
-        parsed, _ = conf(dict(BASE, lease_file=''))
+        parsed = conf(dict(BASE, lease_file=''))[0]
         assert ('leasefile-ro', None) in parsed and not lines_of(parsed, 'dhcp-leasefile')
         return
-    parsed, _ = planned('lease_file', value)
+    parsed = planned('lease_file', value)[0]
     if parsed is not None:
         assert lines_of(parsed, 'dhcp-leasefile') == [[value]]
 
@@ -290,7 +290,7 @@ def test_lease_file(value):
 @settings(max_examples=100)
 @given(st.sampled_from(['config_dir', 'boot_root']), hostile('/etc/netboot-pxe', '/srv/netboot'))
 def test_directories(key, value):
-    parsed, _ = planned(key, value)
+    parsed = planned(key, value)[0]
     if parsed is not None:
         if key == 'config_dir':
             assert lines_of(parsed, 'dhcp-hostsdir') == [[value + '/dhcp-hosts.d']]
@@ -393,9 +393,9 @@ def test_architecture_names(value, direct):
     settings = dict(copy.deepcopy(BASE), architectures=[value], boot_files={value: 'x.efi'},
                     direct_architectures=[value] if direct else [])
     try:
-        parsed, _ = conf(settings)
+        parsed = conf(settings)[0]
     except _dnsmasq.PlanError as exc:
         assert str(exc).startswith('dnsmasq_'), str(exc)
         return
-    tags = set(field for _, args in parsed for field in (args or []) if field.startswith(('set:', 'tag:')))
+    tags = set(field for item in parsed for field in (item[1] or []) if field.startswith(('set:', 'tag:')))
     assert tags and all(re.fullmatch(r'(set|tag):!?(arch-(bios|efi-x86_64)|ipxe|ipxe-direct)', tag) for tag in tags), tags

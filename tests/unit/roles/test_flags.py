@@ -53,7 +53,7 @@ PLAN_FILTERS = {'dnsmasq': 'netboot.pxe.dnsmasq_plan', 'server': 'netboot.pxe.se
 
 
 def test_the_spec_scan_finds_the_known_flags():
-    names = set(name for _, name in BOOL_VARIABLES)
+    names = set(item[1] for item in BOOL_VARIABLES)
     assert {'server_secure_boot', 'dnsmasq_enable_ra', 'http_autoindex', 'images_validate_certs'} <= names
     assert len(BOOL_VARIABLES) >= 20
 
