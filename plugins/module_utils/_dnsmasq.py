@@ -127,10 +127,12 @@ def _address(ctx, key, required):
         if required:
             ctx.fail(key, 'is required')
         return None
+    if isinstance(value, str) and '/' in value:
+        ctx.fail(key, 'must be an address without a prefix length, got %r' % (value,))
     try:
         return _net.ipv4_address(value, 'address')
-    except _net.AddressError as exc:
-        ctx.fail(key, 'must be one IPv4 address without a prefix length: %s' % (exc,))
+    except _net.AddressError:
+        ctx.fail(key, 'must be an IPv4 address, got %r' % (value,))
 
 
 def _network(ctx, required):
@@ -365,9 +367,10 @@ def plan(settings, prefix='dnsmasq_'):
     dns_servers = []
     for index, item in enumerate(dns):
         try:
-            dns_servers.append(_net.ipv4_address(item, 'address'))
+            # Not pxelinux_hexip: it takes a network in CIDR form, which dnsmasq would hand clients as an address.
+            dns_servers.append(_net.ipv4_address(item, '[%d]' % index))
         except _net.AddressError as exc:
-            raise PlanError('%s[%d]: %s' % (ctx.name('dns_servers'), index, exc))
+            ctx.fail('dns_servers', str(exc))
     script_url = ctx.get('ipxe_script_url')
     if not isinstance(script_url, str) or not _URL.fullmatch(script_url) or not _short(script_url):
         ctx.fail('ipxe_script_url', 'must be the http:// URL of the iPXE boot script, so iPXE clients get the script instead of '

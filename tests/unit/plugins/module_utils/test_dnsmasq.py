@@ -89,7 +89,7 @@ def test_http_boot_arch_takes_a_url():
     ({'pool_size': 1000}, 'dnsmasq_pool_offset, dnsmasq_pool_size', 'does not fit'),
     ({'lease_time': 'forever'}, 'dnsmasq_lease_time', 'like 12h'),
     ({'router': 'gateway'}, 'dnsmasq_router', 'IPv4'),
-    ({'dns_servers': ['10.0.0.1', 'dns']}, 'dnsmasq_dns_servers[1]', "'dns' is not an IPv4 address"),
+    ({'dns_servers': ['10.0.0.1', 'dns']}, 'dnsmasq_dns_servers', "[1] 'dns' is not an IPv4 address"),
     ({'ipxe_script_url': ''}, 'dnsmasq_ipxe_script_url', 'chainloading iPXE again'),
     ({'hosts': [{'mac': 'aa:bb:cc'}]}, 'dnsmasq_hosts', "[0] invalid MAC address 'aa:bb:cc'"),
     ({'hosts': [{'mac': 'aa:bb:cc:dd:ee:01'}, {'mac': 'AABB.CCDD.EE01'}]}, 'dnsmasq_hosts', 'also used by entry [0]'),

@@ -117,7 +117,7 @@ def test_chain_entry_needs_ipxe(changes, message):
     ({'menu': {'timeout': -1}}, 'server_menu.timeout must be whole seconds'),
     ({'hosts': [{'mac': 'aa:bb:cc:00:00:01', 'ip': '10.9.9.9'}]}, 'server_hosts[0] (aa:bb:cc:00:00:01): ip 10.9.9.9 is outside'),
     # The role's variable is server_address (not server_server_address).
-    ({'server_address': '10.77.0.256'}, "server_address: must be one IPv4 address without a prefix length: address '10.77.0.256' is not"),
+    ({'server_address': '10.77.0.256'}, "server_address: must be an IPv4 address, got '10.77.0.256'"),
     ({'server_address': '10.77.0.150'}, 'server_address: 10.77.0.150 lies inside the DHCP pool'),
     # Refused before dnsmasq's configuration is written, not by nginx after it.
     ({'http_port': 70000}, 'server_http_port: must be a TCP port from 1 to 65535, got 70000'),

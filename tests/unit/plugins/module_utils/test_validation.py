@@ -179,8 +179,8 @@ def test_ordinary_hostnames_pass_both_validators(name):
 
 def test_dns_server_in_cidr_form_is_refused():
     assert dnsmasq_error(dns_servers=['10.0.0.53', '8.8.8.0/24']).startswith(
-        "dnsmasq_dns_servers[1]: address '8.8.8.0/24' is a network in CIDR form")
-    assert server_error(dns_servers=['8.8.8.0/24']).startswith('server_dns_servers[0]: ')
+        "dnsmasq_dns_servers: [1] '8.8.8.0/24' is a network in CIDR form")
+    assert server_error(dns_servers=['8.8.8.0/24']).startswith("server_dns_servers: [0] '8.8.8.0/24' is a network in CIDR form")
 
 
 @pytest.mark.parametrize('router', ['10.88.0.1/24', '10.88.0.1/32'])
@@ -327,3 +327,10 @@ def test_host_menu_flag_strings(value, expected):
 def test_host_flags_refuse_non_booleans():
     assert host_error([{'mac': '52:54:00:00:00:01', 'entry': 'a', 'boot_once': 'maybe'}]) == (
         "server_hosts[0] (52:54:00:00:00:01): boot_once must be true or false (or yes/no, on/off, 1/0), got 'maybe'")
+
+
+@pytest.mark.parametrize('shape', DIRTY)
+def test_architecture_names_are_normalized_to_table_names(shape):
+    """Tags (set:arch-<name>) come from the table's names, never from the text the user gave."""
+    plan = dnsmasq(architectures=[shape % 'BIOS'], boot_files={'bios': 'undionly.kpxe'})
+    assert [(arch['name'], arch['tag']) for arch in plan['architectures']] == [('bios', 'arch-bios')]
