@@ -26,6 +26,7 @@ help:
 	@echo "make unit | sanity | lint | build-collection | molecule | e2e | reliability - single stages"
 	@echo "make bench  - pxe_hosts against a template loop, 200 to 10,000 hosts (see README)"
 	@echo "make bench-dhcp | bench-transfer | bench-storm - DHCP DORA/s, HTTP vs TFTP, 64-client boot storm"
+	@echo "make bench-converge - the server playbook: cold, no-change rerun, one title changed, beside an older commit"
 
 ## The two commands -----------------------------------------------------------
 
@@ -120,6 +121,12 @@ bench-transfer: deps lab-deps tree
 
 bench-storm: deps lab-deps tree
 	cd $(TREE) && $(PY) bench/storm_bench.py --results $(BUILD)/bench
+
+# playbooks/pxe_server.yml on a fresh lab container (cold, no-change rerun, one title changed), this tree beside
+# an older commit in the same run. make bench-converge BENCH_CONVERGE_BASE=<ref> BENCH_CONVERGE_RUNS=3 (optional)
+.PHONY: bench-converge
+bench-converge: deps lab-deps tree
+	cd $(TREE) && $(PY) bench/converge_bench.py --repo $(CURDIR) --results $(BUILD)/bench
 
 clean:
 	rm -rf $(BUILD) $(VENV)

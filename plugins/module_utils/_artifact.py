@@ -10,16 +10,22 @@ the boot_artifact module stays a thin wrapper. Private to the collection.
 from __future__ import annotations
 
 import base64
+import bz2
 import contextlib
 import datetime
 import email.utils
 import hashlib
+import http.client
+import lzma
 import os
 import posixpath
 import re
 import shutil
+import stat
 import tarfile
 import tempfile
+import urllib.parse
+import zlib
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _iso9660
 
@@ -32,6 +38,14 @@ class ArtifactError(Exception):
     """The artifact cannot be verified, found or written safely."""
 
 
+class SourceError(ArtifactError):
+    """Reading the source (a download or a local file) failed part way."""
+
+
+class DestError(ArtifactError):
+    """The file cannot be written beside the destination (directory missing, disk full, no permission)."""
+
+
 def parse_checksum(spec):
     """``sha256:HEX`` / ``sha512:HEX`` -> (algorithm, lowercase hex)."""
     if not isinstance(spec, str) or ':' not in spec:
@@ -40,7 +54,7 @@ def parse_checksum(spec):
     algorithm, digest = algorithm.strip().lower(), digest.strip().lower()
     if algorithm not in ALGORITHMS:
         raise ArtifactError('checksum algorithm %r is not supported; use %s' % (algorithm, ' or '.join(ALGORITHMS)))
-    if not re.match(r'^[0-9a-f]{%d}$' % _HEX[algorithm], digest):
+    if not re.fullmatch(r'[0-9a-f]{%d}' % _HEX[algorithm], digest):
         raise ArtifactError('%s checksum %r must be %d hex digits' % (algorithm, digest, _HEX[algorithm]))
     return algorithm, digest
 
@@ -49,15 +63,15 @@ def _checksum_line(line, algorithm):
     """(path, hex) of one checksums-file line in any of the supported forms, or None."""
     hexdigits = _HEX[algorithm]
     # GNU coreutils: "<hex>  <path>" or "<hex> *<path>".
-    match = re.match(r'^([0-9a-fA-F]{%d})\s+\*?(.+?)\s*$' % hexdigits, line)
+    match = re.fullmatch(r'([0-9a-fA-F]{%d})\s+\*?(.+?)\s*' % hexdigits, line)
     if match:
         return match.group(2), match.group(1)
     # BSD style (Fedora's CHECKSUM files): "SHA256 (<path>) = <hex>".
-    match = re.match(r'^%s\s*\((.+)\)\s*=\s*([0-9a-fA-F]{%d})\s*$' % (algorithm.upper(), hexdigits), line.strip())
+    match = re.fullmatch(r'%s\s*\((.+)\)\s*=\s*([0-9a-fA-F]{%d})' % (algorithm.upper(), hexdigits), line.strip())
     if match:
         return match.group(1), match.group(2)
     # .treeinfo [checksums] section (Fedora, RHEL, Rocky, AlmaLinux trees): "<path> = sha256:<hex>".
-    match = re.match(r'^([^=\s][^=]*?)\s*=\s*%s:([0-9a-fA-F]{%d})\s*$' % (algorithm, hexdigits), line.strip())
+    match = re.fullmatch(r'([^=\s][^=]*?)\s*=\s*%s:([0-9a-fA-F]{%d})' % (algorithm, hexdigits), line.strip())
     if match:
         return match.group(1), match.group(2)
     return None
@@ -94,27 +108,111 @@ def checksum_from_file(text, name, algorithm='sha256'):
 
 
 def file_digest(path, algorithm='sha256'):
-    """Hex digest of a file, or None when it does not exist."""
+    """Hex digest of a regular file, or None when there is none at ``path``."""
     if not os.path.isfile(path):
         return None
     digest = hashlib.new(algorithm)
-    with open(path, 'rb') as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b''):
-            digest.update(chunk)
+    try:
+        with open(path, 'rb') as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b''):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ArtifactError('cannot read %s: %s' % (path, exc.strerror or exc)) from exc
     return digest.hexdigest()
 
 
+# What reading a download or a file can raise part way (a reset connection, a short HTTP body).
+_READ_ERRORS = (OSError, http.client.HTTPException)
+
+
+def read_source(reader, count):
+    """``reader.read(count)``; a failure while reading (not while writing) becomes a SourceError."""
+    try:
+        return reader.read(count)
+    except _READ_ERRORS as exc:
+        raise SourceError('reading failed: %s' % exc) from exc
+
+
 def copy_hashing(reader, writer, algorithm='sha256', limit=None):
-    """Copy a stream, returning (hex digest, size); ArtifactError past ``limit`` bytes."""
+    """Copy a stream, returning (hex digest, size); ArtifactError past ``limit`` bytes, SourceError when reading fails."""
     digest = hashlib.new(algorithm)
     size = 0
-    for chunk in iter(lambda: reader.read(_CHUNK), b''):
+    for chunk in iter(lambda: read_source(reader, _CHUNK), b''):
         size += len(chunk)
         if limit is not None and size > limit:
             raise ArtifactError('the download is larger than the limit of %d bytes' % limit)
         digest.update(chunk)
         writer.write(chunk)
     return digest.hexdigest(), size
+
+
+def file_url_path(url):
+    """The local path a ``file://`` URL names (``file:///srv/x``, ``file://localhost/srv/x``; %XX decoded)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() != 'file':
+        raise ArtifactError('%s is not a file:// URL' % url)
+    if parts.netloc not in ('', 'localhost'):
+        raise ArtifactError('%s names the host %r; a file:// URL must be a path on the managed host (file:///path), '
+                            'use http:// or https:// for another host' % (url, parts.netloc))
+    if parts.query or parts.fragment or url.rstrip().endswith(('?', '#')):
+        raise ArtifactError('%s has a "?" or "#" part; write them as %%3F and %%23 in a file name' % url)
+    path = urllib.parse.unquote(parts.path)
+    if not path.startswith('/') or '\0' in path:
+        raise ArtifactError('%s does not name an absolute path (file:///path/to/file)' % url)
+    return path
+
+
+def open_local(path):
+    """A binary file object for a regular file; ArtifactError (with the reason) for anything else."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError) as exc:
+        raise ArtifactError('cannot read %s: %s' % (path, getattr(exc, 'strerror', None) or exc)) from exc
+    if stat.S_ISDIR(mode):
+        raise ArtifactError('%s is a directory, not a file' % path)
+    if not stat.S_ISREG(mode):
+        raise ArtifactError('%s is not a regular file (a device, FIFO or socket)' % path)
+    try:
+        return open(path, 'rb')  # pylint: disable=consider-using-with
+    except OSError as exc:
+        raise ArtifactError('cannot read %s: %s' % (path, exc.strerror or exc)) from exc
+
+
+def check_dest(dest):
+    """Refuse a destination a file cannot be renamed onto, before anything is fetched or written.
+
+    ``dest`` must name a file (not a directory, device, FIFO or socket) in an existing directory.
+    The message does not start with ``dest:``; the module adds it.
+    """
+    if not isinstance(dest, str) or not dest.strip():
+        raise ArtifactError('must be the path of a file, got %r' % (dest,))
+    if '\0' in dest:
+        raise ArtifactError('%r holds a NUL character' % (dest,))
+    if dest.endswith('/') or os.path.basename(dest) in ('.', '..'):
+        raise ArtifactError('%s names a directory; give the path of the file to write, e.g. %s/vmlinuz'
+                            % (dest, dest.rstrip('/') or ''))
+    try:
+        mode = os.stat(dest).st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None  # a parent is a file: reported below
+    except OSError as exc:
+        raise ArtifactError('cannot look at %s: %s' % (dest, exc.strerror or exc)) from exc
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ArtifactError('%s is a directory; give the path of the file to write, e.g. %s/vmlinuz' % (dest, dest.rstrip('/')))
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ArtifactError('%s exists and is not a regular file (a device, FIFO or socket); refused' % dest)
+    directory = os.path.dirname(os.path.abspath(dest))
+    if os.path.isdir(directory):
+        return
+    ancestor = directory
+    while ancestor != '/' and not os.path.lexists(ancestor):
+        ancestor = os.path.dirname(ancestor)
+    if os.path.isdir(ancestor):
+        raise ArtifactError('the directory %s does not exist; create it first (ansible.builtin.file with state: directory)'
+                            % directory)
+    raise ArtifactError('%s is not a directory, so %s cannot be created in it' % (ancestor, dest))
 
 
 def safe_member(name, allow_absolute=False):
@@ -133,34 +231,270 @@ def safe_member(name, allow_absolute=False):
     return posixpath.normpath(name).lstrip('./') or '.'
 
 
-def _ar_members(handle):
-    """Iterate (name, size, offset) over a Unix ar archive (the .deb container)."""
+# -- archives: every length read from a header is checked against what the file can hold -------
+
+_AR_SIZE = re.compile(rb' *([0-9]{1,10}) *')
+# A compressed tar may expand to this many times its size (plus a fixed allowance) before it is
+# refused as a decompression bomb; real kernel packages and netboot tarballs stay far below.
+_MAX_EXPANSION = 200
+_EXPANSION_ALLOWANCE = 1024 * 1024 * 1024
+_MAX_HEADER_READ = 4 * 1024 * 1024      # one read by tarfile: a header, a long name, a pax header, data
+_MAX_HEADERS = 32 * 1024 * 1024         # all headers (long names, pax) before one member
+_LZMA_MEMLIMIT = 512 * 1024 * 1024      # xz -9e needs 65 MiB; a hostile header may ask for GiBs
+
+
+def _ar_members(handle, total):
+    """Iterate (name, size, offset) over a Unix ar archive (the .deb container) of ``total`` bytes."""
     if handle.read(8) != b'!<arch>\n':
         raise ArtifactError('not a .deb (ar) archive')
     while True:
+        start = handle.tell()
         header = handle.read(60)
         if not header:
             return
         if len(header) < 60 or header[58:60] != b'`\n':
-            raise ArtifactError('corrupt ar header in the .deb')
+            raise ArtifactError('corrupt ar header at byte %d of the .deb (truncated download?)' % start)
         name = header[:16].decode('ascii', 'replace').strip().rstrip('/')
-        size = int(header[48:58].decode('ascii').strip())
-        offset = handle.tell()
+        match = _AR_SIZE.fullmatch(header[48:58])
+        if not match:
+            raise ArtifactError('corrupt ar header at byte %d of the .deb: member %r has the size %r, not a decimal number'
+                                % (start, name, header[48:58].decode('ascii', 'replace').strip()))
+        size = int(match.group(1))
+        offset = start + 60
+        if offset + size > total:
+            raise ArtifactError('the .deb member %r claims %d bytes, but the file ends %d bytes after its header (truncated download?)'
+                                % (name, size, total - offset))
         yield name, size, offset
         handle.seek(offset + size + (size % 2))
 
 
-def _tar_extract(tar, member, writer):
+class _Window(object):
+    """A read-only, seekable view of ``size`` bytes of ``handle`` from ``start``."""
+
+    def __init__(self, handle, start, size):
+        self.handle = handle
+        self.start = start
+        self.size = size
+        self.pos = 0
+
+    def read(self, count=-1):
+        left = self.size - self.pos
+        if left <= 0:
+            return b''
+        if count is None or count < 0 or count > left:
+            count = left
+        self.handle.seek(self.start + self.pos)
+        data = self.handle.read(count)
+        self.pos += len(data)
+        return data
+
+    def seek(self, pos, whence=0):
+        base = {0: 0, 1: self.pos, 2: self.size}[whence]
+        self.pos = max(0, base + pos)
+        return self.pos
+
+    def tell(self):
+        return self.pos
+
+
+_COMPRESSION = (
+    (b'\x1f\x8b', 'gzip'),
+    (b'BZh', 'bzip2'),
+    (b'\xfd7zXZ\x00', 'xz'),
+    (b'\x5d\x00\x00', 'lzma'),
+    (b'\x28\xb5\x2f\xfd', 'zstd'),
+)
+
+
+def _decompressor(kind):
+    if kind == 'gzip':
+        return zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+    if kind == 'bzip2':
+        return bz2.BZ2Decompressor()
+    return lzma.LZMADecompressor(memlimit=_LZMA_MEMLIMIT)
+
+
+class _TarSource(object):
+    """What tarfile reads a tar archive through: decompressed here, forward only, every length bounded.
+
+    tarfile trusts the sizes in the headers it reads: a negative size sends it backwards (to the same
+    header again, forever), a huge one makes it skip or read that much. Here a backward seek, a seek
+    past the end, more than ``header_budget`` bytes of headers for one member, repeated reads at the
+    end and output beyond ``limit`` bytes raise ArtifactError, so any archive is read in time and
+    memory bounded by its own size.
+    """
+
+    def __init__(self, raw, kind, limit, what):
+        self.raw = raw
+        self.kind = kind
+        self.limit = limit
+        self.what = what
+        self.pos = 0
+        self.buffer = b''
+        self.input = b''
+        self.eof = False
+        self.reads_at_end = 0
+        self.header_budget = None
+        self.decompressor = _decompressor(kind) if kind else None
+        self.mode = 'rb'
+
+    def _cut(self):
+        return ArtifactError('%s ends inside a member whose header claims more data (corrupt or truncated)' % self.what)
+
+    def _inflate_some(self):
+        """Add some decompressed bytes to the buffer, or set eof."""
+        decompressor = self.decompressor
+        if decompressor.eof:  # another stream may follow (pigz, pbzip2, xz -T), or zero padding
+            rest = (decompressor.unused_data + self.input).lstrip(b'\0')
+            while not rest:
+                more = self.raw.read(65536)
+                if not more:
+                    self.eof = True
+                    return
+                rest = more.lstrip(b'\0')
+            self.decompressor = _decompressor(self.kind)
+            self.input = rest
+            return
+        if not self.input and (self.kind == 'gzip' or decompressor.needs_input):
+            self.input = self.raw.read(65536)
+            if not self.input:
+                raise ArtifactError('the %s data of %s ends before its compressed stream does (truncated?)' % (self.kind, self.what))
+        try:
+            if self.kind == 'gzip':
+                data = decompressor.decompress(self.input, _CHUNK)
+                self.input = decompressor.unconsumed_tail
+            else:
+                data = decompressor.decompress(self.input, max_length=_CHUNK)
+                self.input = b''
+        except (zlib.error, OSError, lzma.LZMAError, EOFError, ValueError) as exc:
+            raise ArtifactError('the %s data of %s is corrupt: %s' % (self.kind, self.what, exc)) from exc
+        if self.pos + len(self.buffer) + len(data) > self.limit:
+            raise ArtifactError('%s expands to more than %d bytes (%d times its size); refused (a decompression bomb?)'
+                                % (self.what, self.limit, _MAX_EXPANSION))
+        self.buffer += data
+
+    def _fill(self, wanted):
+        """Buffer ``wanted`` bytes, or what is left."""
+        while len(self.buffer) < wanted and not self.eof:
+            if self.decompressor is not None:
+                self._inflate_some()
+                continue
+            chunk = self.raw.read(wanted - len(self.buffer))
+            if not chunk:
+                self.eof = True
+            self.buffer += chunk
+
+    def read(self, count=-1):
+        if count is None or count < 0 or count > _MAX_HEADER_READ:
+            raise ArtifactError('corrupt tar header in %s: it asks to read %s bytes at once' % (self.what, count))
+        if self.header_budget is not None:
+            self.header_budget -= count
+            if self.header_budget < 0:
+                raise ArtifactError('corrupt tar archive %s: more than %d bytes of headers for one member' % (self.what, _MAX_HEADERS))
+        self._fill(count)
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        self.pos += len(data)
+        if count and not data:
+            self.reads_at_end += 1
+            if self.reads_at_end > 16:
+                raise self._cut()
+        return data
+
+    def seek(self, pos, whence=0):
+        if whence == 1:
+            pos += self.pos
+        elif whence != 0:
+            raise ArtifactError('corrupt tar archive %s: seek from its end' % self.what)
+        if pos < self.pos:
+            raise ArtifactError('corrupt tar header in %s: a member size sends the reader back to byte %d (a negative size?)'
+                                % (self.what, pos))
+        if pos > self.limit:
+            raise ArtifactError('corrupt tar header in %s: a member claims data up to byte %d, more than the archive %s'
+                                % (self.what, pos, 'holds' if self.decompressor is None else
+                                   'may expand to (%d bytes, %d times its size)' % (self.limit, _MAX_EXPANSION)))
+        step = min(len(self.buffer), pos - self.pos)
+        self.buffer = self.buffer[step:]
+        self.pos += step
+        if self.decompressor is None and self.pos < pos:  # plain tar: skip without reading
+            self.raw.seek(self.raw.tell() + pos - self.pos)
+            self.pos = pos
+        while self.pos < pos:
+            self._fill(min(pos - self.pos, _CHUNK))
+            if not self.buffer:
+                raise self._cut()
+            step = min(len(self.buffer), pos - self.pos)
+            self.buffer = self.buffer[step:]
+            self.pos += step
+        return self.pos
+
+    def tell(self):
+        return self.pos
+
+    def seekable(self):
+        return True
+
+    def readable(self):
+        return True
+
+
+def _tar_kind(raw):
+    """None for a plain tar, else the compression of ``raw`` (from its first bytes)."""
+    head = raw.read(512)
+    raw.seek(0)
+    if head[257:262] == b'ustar':
+        return None
+    return next((name for prefix, name in _COMPRESSION if head.startswith(prefix)), None)
+
+
+# What tarfile and the decompressors raise on damaged input (RecursionError: a chain of long-name headers).
+_TAR_ERRORS = (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError, OverflowError,
+               UnicodeError, RecursionError)
+
+
+def _tar_call(what, function, *args):
+    """``function(*args)`` on a tar archive; damage of any kind becomes an ArtifactError naming ``what``."""
+    try:
+        return function(*args)
+    except _TAR_ERRORS as exc:
+        raise ArtifactError('cannot read %s: %s' % (what, exc)) from exc
+
+
+def _tar_extract(raw, size, member, writer, what):
+    """Copy ``member`` of the tar archive in ``raw`` (``size`` bytes, maybe compressed) to ``writer``; return its size."""
     wanted = safe_member(member)
-    for info in tar:
+    kind = _tar_kind(raw)
+    if kind == 'zstd':
+        raise ArtifactError('%s is zstd-compressed, which the Python standard library on the managed host cannot read' % what)
+    source = _TarSource(raw, kind, size if kind is None else size * _MAX_EXPANSION + _EXPANSION_ALLOWANCE, what)
+    source.header_budget = _MAX_HEADERS
+    tar = _tar_call(what, tarfile.open, None, 'r:', source)
+    while True:
+        source.header_budget = _MAX_HEADERS
+        info = _tar_call(what, tar.next)
+        if info is None:
+            break
+        del tar.members[:]  # keep no list of every header: an archive may hold millions
+        if info.size < 0:
+            raise ArtifactError('corrupt tar header in %s: member %r has a negative size' % (what, info.name))
         if safe_member_or_none(info.name) != wanted:
             continue
         if info.issym() or info.islnk():
             raise ArtifactError('archive member %r is a link; give the path of the file it points to (%s)' % (member, info.linkname))
         if not info.isfile():
             raise ArtifactError('archive member %r is not a regular file' % (member,))
-        source = tar.extractfile(info)
-        shutil.copyfileobj(source, writer, _CHUNK)
+        if info.issparse():
+            raise ArtifactError('archive member %r is a sparse file, which is not supported' % (member,))
+        source.header_budget = None
+        data = _tar_call(what, tar.extractfile, info)
+        copied = 0
+        while True:
+            chunk = _tar_call(what, data.read, _CHUNK)
+            if not chunk:
+                break
+            writer.write(chunk)  # an OSError here is the destination's (staged() reports it)
+            copied += len(chunk)
+        if copied != info.size:
+            raise ArtifactError('%s ends inside member %r (%d of %d bytes)' % (what, member, copied, info.size))
         return info.size
     raise ArtifactError('archive member %r not found' % (member,))
 
@@ -175,69 +509,58 @@ def safe_member_or_none(name):
 def detect_format(archive_path):
     """``deb``, ``iso`` or ``tar`` from the file's magic bytes (tar is the fallback)."""
     with open(archive_path, 'rb') as handle:
-        if handle.read(8) == b'!<arch>\n':
-            return 'deb'
-        if _iso9660.is_iso9660(handle):
-            return 'iso'
+        return _detect(handle)
+
+
+def _detect(handle):
+    handle.seek(0)
+    if handle.read(8) == b'!<arch>\n':
+        return 'deb'
+    if _iso9660.is_iso9660(handle):
+        return 'iso'
     return 'tar'
 
 
 def extract_member(archive_path, member, writer, archive_format='auto'):
     """Write ``member`` of a .deb, tar archive or ISO9660 image to ``writer``; return its size."""
+    with open(archive_path, 'rb') as handle:
+        return extract_from(handle, member, writer, archive_format)
+
+
+def extract_from(handle, member, writer, archive_format='auto'):
+    """Like extract_member, from a seekable binary file object.
+
+    A damaged or hostile archive raises ArtifactError, whatever its headers say, in time and memory
+    bounded by its size: every length from a header is checked against what the file holds.
+    """
+    handle.seek(0, os.SEEK_END)
+    total = handle.tell()
     fmt = archive_format
     if fmt == 'auto':
-        fmt = detect_format(archive_path)
+        fmt = _detect(handle)
+    handle.seek(0)
     if fmt == 'iso':
         wanted = safe_member(member, allow_absolute=True)
-        with open(archive_path, 'rb') as handle:
-            try:
-                image = _iso9660.IsoImage(handle)
-                return image.copy(image.lookup(wanted), writer)
-            except _iso9660.IsoError as exc:
-                raise ArtifactError(str(exc))
+        try:
+            image = _iso9660.IsoImage(handle)
+            return image.copy(image.lookup(wanted), writer)
+        except _iso9660.IsoError as exc:
+            raise ArtifactError(str(exc))
     if fmt == 'deb':
-        with open(archive_path, 'rb') as handle:
-            for name, size, offset in _ar_members(handle):
-                if name.startswith('data.tar'):
-                    handle.seek(offset)
-                    data = _Window(handle, size)
-                    try:
-                        with tarfile.open(fileobj=data, mode='r|*') as tar:
-                            return _tar_extract(tar, member, writer)
-                    except tarfile.TarError as exc:
-                        raise ArtifactError('cannot read %s in the .deb: %s' % (name, exc))
+        for name, size, offset in _ar_members(handle, total):
+            if name.startswith('data.tar'):
+                return _tar_extract(_Window(handle, offset, size), size, member, writer, '%s in the .deb' % name)
         raise ArtifactError('the .deb has no data.tar member')
     if fmt == 'tar':
-        try:
-            with tarfile.open(archive_path, mode='r:*') as tar:
-                return _tar_extract(tar, member, writer)
-        except tarfile.TarError as exc:
-            raise ArtifactError('cannot read the tar archive: %s' % exc)
+        return _tar_extract(_Window(handle, 0, total), total, member, writer, 'the tar archive')
     raise ArtifactError('unknown archive format %r (use auto, deb, tar or iso)' % (archive_format,))
-
-
-class _Window(object):
-    """A read-only view of ``size`` bytes of ``handle`` from its current position."""
-
-    def __init__(self, handle, size):
-        self.handle = handle
-        self.left = size
-
-    def read(self, count=-1):
-        if self.left <= 0:
-            return b''
-        if count is None or count < 0 or count > self.left:
-            count = self.left
-        data = self.handle.read(count)
-        self.left -= len(data)
-        return data
 
 
 def temp_beside(dest):
     """A temporary file in ``dest``'s directory, so the final rename is atomic."""
     directory = os.path.dirname(os.path.abspath(dest)) or '.'
     if not os.path.isdir(directory):
-        raise ArtifactError('destination directory %s does not exist' % directory)
+        raise DestError('destination directory %s does not exist' % directory)
     fd, path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), suffix='.part', dir=directory)
     return os.fdopen(fd, 'wb'), path
 
@@ -260,15 +583,15 @@ def staged(dest):
     try:
         writer, path = temp_beside(dest)
     except OSError as exc:
-        raise ArtifactError('cannot create a temporary file beside %s: %s; %s was left untouched'
-                            % (dest, exc.strerror or exc, dest)) from exc
+        raise DestError('cannot create a temporary file beside %s: %s; %s was left untouched'
+                        % (dest, exc.strerror or exc, dest)) from exc
     try:
         with writer:
             yield writer, path
     except OSError as exc:
         _remove(path)
-        raise ArtifactError('cannot write %s in %s: %s; %s was left untouched'
-                            % (os.path.basename(dest), os.path.dirname(os.path.abspath(dest)), exc.strerror or exc, dest)) from exc
+        raise DestError('cannot write %s in %s: %s; %s was left untouched'
+                        % (os.path.basename(dest), os.path.dirname(os.path.abspath(dest)), exc.strerror or exc, dest)) from exc
     except BaseException:
         _remove(path)
         raise
@@ -429,7 +752,7 @@ def release_checksum(text, path, now=None):
         for entry in fields.get(field, []):
             parts = entry.split()
             if len(parts) == 3 and parts[2].lstrip('./') == wanted:
-                if not re.match(r'^[0-9a-fA-F]{%d}$' % _HEX[algorithm], parts[0]) or not parts[1].isdigit():
+                if not re.fullmatch(r'[0-9a-fA-F]{%d}' % _HEX[algorithm], parts[0]) or not re.fullmatch(r'[0-9]+', parts[1]):
                     raise ArtifactError('malformed %s entry for %r in the Release file' % (algorithm.upper(), path))
                 return algorithm, parts[0].lower(), int(parts[1])
     if 'sha256' not in fields and 'sha512' not in fields:

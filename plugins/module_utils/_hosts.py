@@ -17,14 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
 import time
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr, _menu, _net, _render
+from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr, _flags, _menu, _net, _render
 
-_HOSTNAME = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
-_LEASE = re.compile(r'^(infinite|\d+[smhdw]?)$')
 _KEYS = {'mac', 'ip', 'hostname', 'entry', 'menu', 'cmdline', 'boot_once', 'lease_time'}
 MARKER = 'netboot.pxe pxe_hosts'
 HEADER = 'Managed by %s; edits are overwritten.' % MARKER
@@ -51,8 +48,16 @@ def validate(hosts, site, var='hosts'):
     names = set(entry['name'] for entry in site['entries'])
     chains = set(entry['name'] for entry in site['entries'] if entry.get('chain'))
     not_ipxe = sorted(arch for arch, config in site['configs'].items() if config != 'ipxe')
+    grub = sorted(arch for arch, config in site['configs'].items() if config == 'grub')
     networks = site.get('networks') or []
     ranges = _net.ipv4_ranges(networks)
+    # Addresses no host may reserve: each network's own and broadcast address, the server's and the routers'.
+    reserved = {}
+    for network, (first, last) in zip(networks, ranges):
+        reserved[first] = 'the network address of %s' % network
+        reserved[last] = 'the broadcast address of %s' % network
+    for address, what in sorted((site.get('reserved') or {}).items()):
+        reserved.setdefault(_net.ipv4_int(address), what)
     result, macs, ips, hostnames = [], {}, {}, {}
     for index, host in enumerate(hosts):
         where = host_label(var, index, host)
@@ -60,7 +65,10 @@ def validate(hosts, site, var='hosts'):
             raise HostError('%s must be a dict with at least "mac", got %r' % (where, host))
         unknown = set(host) - _KEYS
         if unknown:
-            raise HostError('%s has unknown keys %s (allowed: %s)' % (where, ', '.join(sorted(unknown)), ', '.join(sorted(_KEYS))))
+            # Keys from a YAML host file may be numbers (an unquoted "1:"): name them, do not crash sorting them.
+            raise HostError('%s has unknown keys %s (allowed: %s)'
+                            % (where, ', '.join(sorted(key if isinstance(key, str) else repr(key) for key in unknown)),
+                               ', '.join(sorted(_KEYS))))
         try:
             mac = _net.normalize_mac(host.get('mac'))
         except _net.AddressError as exc:
@@ -71,9 +79,13 @@ def validate(hosts, site, var='hosts'):
         ip = host.get('ip') or None
         if ip is not None:
             try:
-                number = _net.ipv4_int(ip)
-            except _net.AddressError:
-                raise HostError('%s: ip %r is not an IPv4 address' % (where, ip))
+                # Canonical text (surrounding spaces dropped), so " 10.0.0.5" and "10.0.0.5" are one address.
+                ip = _net.ipv4_address(ip, 'ip')
+            except _net.AddressError as exc:
+                raise HostError('%s: %s' % (where, exc))
+            number = _net.ipv4_int(ip)
+            if number in reserved:
+                raise HostError('%s: ip %s is %s, not an address a host can have' % (where, ip, reserved[number]))
             if ranges and not any(first <= number <= last for first, last in ranges):
                 raise HostError('%s: ip %s is outside the served networks (%s)' % (where, ip, ', '.join(networks)))
             if ip in ips:
@@ -81,35 +93,45 @@ def validate(hosts, site, var='hosts'):
             ips[ip] = where
         hostname = host.get('hostname') or None
         if hostname is not None:
-            if not isinstance(hostname, str) or not _HOSTNAME.match(hostname):
-                raise HostError('%s: hostname %r is not a valid DNS name' % (where, hostname))
+            problem = _net.hostname_problem(hostname)
+            if problem:
+                raise HostError('%s: hostname %s' % (where, problem))
             if hostname.lower() in hostnames:
                 raise HostError('%s: hostname %s is also used by %s' % (where, hostname, hostnames[hostname.lower()]))
             hostnames[hostname.lower()] = where
         lease = host.get('lease_time')
-        if lease is not None and not _LEASE.match(str(lease)):
+        if lease is not None and not _net.lease_time_ok(lease):
             raise HostError('%s: lease_time %r must be like 12h, 3600 or infinite' % (where, lease))
         entry = host.get('entry') or None
+        if entry is not None and not isinstance(entry, str):
+            raise HostError('%s: entry must be the name of one entry or "local" (a string), got %s %r'
+                            % (where, type(entry).__name__, entry))
         if entry is not None and entry != _menu.LOCAL and entry not in names:
             raise HostError('%s: entry %r is not the name of an entry (names: %s, or local)'
                             % (where, entry, ', '.join(sorted(names)) or 'none'))
         if entry in chains and not_ipxe:
             raise HostError('%s: entry %r chains an iPXE script, which the loaders of %s cannot boot; give the host another entry'
                             % (where, entry, ', '.join(not_ipxe)))
-        menu = host.get('menu', False)
-        if not isinstance(menu, bool):
-            raise HostError('%s: menu must be true or false, got %r' % (where, menu))
-        boot_once = host.get('boot_once', False)
-        if not isinstance(boot_once, bool):
-            raise HostError('%s: boot_once must be true or false, got %r' % (where, boot_once))
+        flags = {}
+        for key in ('menu', 'boot_once'):
+            try:
+                # Strictly: "no" from a host file is false (bool("no") is true), "maybe" an error.
+                flags[key] = _flags.to_bool(host.get(key, False), key)
+            except _flags.FlagError:
+                raise HostError('%s: %s must be true or false (or yes/no, on/off, 1/0), got %r' % (where, key, host.get(key)))
+        menu, boot_once = flags['menu'], flags['boot_once']
         if boot_once and (entry in (None, _menu.LOCAL) or menu):
             raise HostError('%s: boot_once needs an entry to boot once (not local, not menu), then the host boots locally' % where)
         cmdline = host.get('cmdline')
         try:
-            text = '' if cmdline in (None, '') else (cmdline if isinstance(cmdline, str) else _bootstr.kernel_cmdline(cmdline))
-            text = _bootstr.ipxe_escape(text) if text else ''
+            text = _bootstr.cmdline(cmdline) if cmdline not in (None, '') else ''
         except _bootstr.BootStringError as exc:
-            raise HostError('%s: cmdline: %s' % (where, exc))
+            raise HostError('%s: %s' % (where, exc))
+        try:
+            if text and grub:
+                _bootstr.grub_linux_words(text)
+        except _bootstr.BootStringError as exc:
+            raise HostError('%s: %s (GRUB boots %s)' % (where, exc, ', '.join(grub)))
         if len(text) > 2048:
             raise HostError('%s: cmdline is %d characters; kernels take at most 2048' % (where, len(text)))
         result.append({'mac': mac, 'ip': ip, 'hostname': hostname, 'lease_time': None if lease is None else str(lease),
@@ -160,7 +182,7 @@ def files(site, host, done=False, cache=None):
             scoped, renderers = cache['site']
             slot_host = dict(host, mac=_SLOT, hostname=None, entry=entry)
             renderings = cache[key] = [(kind, render(scoped, slot_host)) for kind, render in renderers]
-        who = host['mac'] + ((' (%s)' % host['hostname']) if host['hostname'] else '')
+        who = _render.host_who(host)
         for kind, text in renderings:
             if text.count(_SLOT) == 1:
                 text = text.replace(_SLOT, who)
@@ -217,11 +239,45 @@ def load_state(path):
             raise HostError('state file %s is not valid JSON (%s); move it aside to start over' % (path, exc))
         if isinstance(state, dict):
             state['written_ns'] = os.fstat(handle.fileno()).st_mtime_ns
-    if not isinstance(state, dict) or state.get('version') != STATE_VERSION:
+    if not isinstance(state, dict) or isinstance(state.get('version'), bool) or state.get('version') != STATE_VERSION:
         raise HostError('state file %s has an unknown format; move it aside to start over' % path)
     state.setdefault('files', {})
     state.setdefault('once', {})
+    problem = state_problem(state)
+    if problem:
+        # Nothing is written before this: which files are ours and which hosts already booted once is
+        # in this file, so guessing could delete someone else's file or reinstall a host.
+        raise HostError('state file %s is damaged: %s; restore it, or move it aside to start over (files written '
+                        'before are then left in place and boot-once hosts are armed again)' % (path, problem))
     return state
+
+
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def state_problem(state):
+    """None when the fields of a loaded state file have the types this code writes; else what is wrong."""
+    files, once, inputs = state.get('files'), state.get('once'), state.get('input')
+    if not isinstance(files, dict):
+        return '"files" must be an object of path: stamp, got %s' % type(files).__name__
+    for path, stamp in files.items():
+        # A stamp is [size, mtime_ns, digest] as written, or 1 for a kept file not checked in that run.
+        if stamp == 1 and not isinstance(stamp, bool):
+            continue
+        if not (isinstance(stamp, list) and len(stamp) == 3 and _number(stamp[0]) and _number(stamp[1])
+                and isinstance(stamp[2], str)):
+            return 'files[%s] must be [size, mtime, digest] or 1, got %r' % (json.dumps(path), stamp)
+    if not isinstance(once, dict):
+        return '"once" must be an object of MAC: boot-once record, got %s' % type(once).__name__
+    for mac, record in once.items():
+        if not (isinstance(record, dict) and isinstance(record.get('key'), str) and _number(record.get('since'))
+                and isinstance(record.get('done'), bool) and ('at' not in record or _number(record['at']))):
+            return 'once[%s] must be {key: text, since: time, done: true/false}, got %r' % (json.dumps(mac), record)
+    if inputs is not None and not (isinstance(inputs, dict) and isinstance(inputs.get('digest'), str)
+                                   and _number(inputs.get('hosts', 0)) and _number(inputs.get('files', 0))):
+        return '"input" must be {digest: text, hosts: count, files: count}, got %r' % (inputs,)
+    return None
 
 
 def trusted(stamp, info, state):

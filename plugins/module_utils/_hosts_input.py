@@ -21,7 +21,7 @@ import json
 import os
 import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _hosts, _menu, _net, _render
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _flags, _hosts, _menu, _net, _render
 
 try:
     import yaml
@@ -30,7 +30,7 @@ except ImportError:  # the target may lack PyYAML; JSON host files still work
 
 # Bumped when what the digest covers changes meaning.
 _DIGEST_VERSION = 1
-_MODULE_UTILS = (_hosts, _render, _menu, _bootstr, _net, _arch)
+_MODULE_UTILS = (_hosts, _render, _menu, _bootstr, _net, _arch, _flags)
 
 
 def _yaml_loader():
@@ -47,7 +47,7 @@ def _yaml_loader():
     Loader.add_implicit_resolver(int_tag, re.compile(r'''^(?:[-+]?0b[0-1_]+
                                                          |[-+]?0[0-7_]+
                                                          |[-+]?(?:0|[1-9][0-9_]*)
-                                                         |[-+]?0x[0-9a-fA-F_]+)$''', re.X), list('-+0123456789'))
+                                                         |[-+]?0x[0-9a-fA-F_]+)\Z''', re.X), list('-+0123456789'))
     return Loader
 
 

@@ -18,7 +18,7 @@ import posixpath
 import re
 import urllib.parse
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _artifact, _bootstr, _entries
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _artifact, _bootstr, _entries, _flags
 
 # Families of the catalog; the installer's kernel parameters each one needs (any one name of each group).
 REQUIRED_PARAMS = {
@@ -49,7 +49,7 @@ _FILE_KEYS = {'src', 'name', 'checksum', 'checksum_url', 'checksum_name', 'membe
 _SOURCE_KEYS = ('src', 'checksum', 'checksum_url', 'checksum_name', 'checksum_signature_url', 'checksum_release_url',
                 'checksum_release_name')
 _PLACEHOLDER = re.compile(r'\{([A-Za-z_][A-Za-z0-9_]*)\}')
-_VAR_NAME = re.compile(r'^[a-z][a-z0-9_]*$')
+_VAR_NAME = re.compile(r'[a-z][a-z0-9_]*')  # fullmatch: "$" would accept a trailing newline
 _RESERVED = ('mirror', 'mirror_scheme', 'mirror_host', 'mirror_path', 'name', 'version')
 
 
@@ -309,13 +309,13 @@ def entry(name, where, spec, mirrors):
     if not isinstance(extra, dict):
         raise ImagesError('%s.vars must be a dict of placeholder values, got %r' % (where, extra))
     for key, value in extra.items():
-        if not isinstance(key, str) or not _VAR_NAME.match(key) or key in _RESERVED:
+        if not isinstance(key, str) or not _VAR_NAME.fullmatch(key) or key in _RESERVED:
             raise ImagesError('%s.vars: %r cannot be a placeholder name (lowercase, not one of %s)' % (where, key, ', '.join(_RESERVED)))
         if isinstance(value, (dict, list, tuple)) or value is None:
             raise ImagesError('%s.vars.%s must be a string or number, got %r' % (where, key, value))
         values[key] = value
     keyring = spec.get('keyring', family)
-    if not isinstance(keyring, str) or not _VAR_NAME.match(keyring):
+    if not isinstance(keyring, str) or not _VAR_NAME.fullmatch(keyring):
         raise ImagesError('%s.keyring must be a key of images_keyrings (lowercase letters, digits, _), got %r' % (where, keyring))
     result = {
         'name': name,
@@ -377,9 +377,10 @@ def plan(settings, prefix='images_'):
     all_mirrors.update(mirrors)
     for key in mirrors:
         _mirror_values('%smirrors.%s' % (prefix, key), mirrors[key])
-    verify = settings.get('verify_signatures', True)
-    if not isinstance(verify, bool):
-        raise ImagesError('%sverify_signatures must be true or false, got %r' % (prefix, verify))
+    try:
+        verify = _flags.to_bool(settings.get('verify_signatures', True), prefix + 'verify_signatures')
+    except _flags.FlagError as exc:
+        raise ImagesError(str(exc))
     keyrings = _keyrings(settings.get('default_keyrings'), settings.get('keyrings'), prefix)
     merged = catalog(settings.get('catalog'), settings.get('catalog_overrides'), settings.get('custom'), prefix=prefix)
     enabled = settings.get('enabled')
@@ -475,7 +476,7 @@ def _keyrings(defaults, user, prefix):
                           'target, got %r' % (prefix, user))
     for key, path in user.items():
         where = '%skeyrings.%s' % (prefix, key)
-        if not isinstance(key, str) or not _VAR_NAME.match(key):
+        if not isinstance(key, str) or not _VAR_NAME.fullmatch(key):
             raise ImagesError('%s: %r is not a keyring name (lowercase letters, digits, _)' % (where, key))
         if path in (None, ''):
             result.pop(key, None)

@@ -21,8 +21,9 @@ import posixpath
 SECTOR = 2048
 _FIRST_DESCRIPTOR = 16
 _MAX_DESCRIPTORS = 64
-_MAX_DIRECTORY = 32 * 1024 * 1024
-_MAX_CONTINUATIONS = 32
+_MAX_DIRECTORY = 16 * 1024 * 1024      # one directory's records (about 100,000 files with long names)
+_MAX_CONTINUATIONS = 32                 # Rock Ridge continuation areas per directory record (Linux: 32)
+_CONTINUATION_BUDGET = 64 * 1024 * 1024  # continuation area bytes read per image, all records together
 _CHUNK = 1024 * 1024
 _JOLIET_ESCAPES = (b'%/@', b'%/C', b'%/E')
 _FLAG_DIRECTORY = 0x02
@@ -71,6 +72,7 @@ class IsoImage(object):
         self.rock_ridge = False
         self.joliet = False
         self._susp_skip = 0
+        self._continuation_left = _CONTINUATION_BUDGET
         primary = joliet = None
         for index in range(_FIRST_DESCRIPTOR, _FIRST_DESCRIPTOR + _MAX_DESCRIPTORS):
             descriptor = self._read(index * SECTOR, SECTOR)
@@ -85,9 +87,7 @@ class IsoImage(object):
                 joliet = descriptor
         if primary is None:
             raise IsoError('not an ISO9660 image (no primary volume descriptor at sector 16)')
-        self.block = int.from_bytes(primary[128:130], 'little') or SECTOR
-        if self.block not in (512, 1024, 2048):
-            raise IsoError('unsupported logical block size %d' % self.block)
+        self.block = self._block_size(primary)
         self.root = self._root(primary)
         first = self._raw_records(self.root.extent, self.root.size, first_only=True)
         if first:
@@ -97,10 +97,17 @@ class IsoImage(object):
                 self._susp_skip = system_use[6]
         if not self.rock_ridge and joliet is not None:
             self.joliet = True
-            self.block = int.from_bytes(joliet[128:130], 'little') or SECTOR
+            self.block = self._block_size(joliet)
             self.root = self._root(joliet)
 
     # -- low level ---------------------------------------------------------------
+
+    @staticmethod
+    def _block_size(descriptor):
+        block = int.from_bytes(descriptor[128:130], 'little') or SECTOR
+        if block not in (512, 1024, 2048):
+            raise IsoError('unsupported logical block size %d' % block)
+        return block
 
     def _read(self, offset, size):
         self.handle.seek(offset)
@@ -160,12 +167,22 @@ class IsoImage(object):
                     hops += 1
                     if hops > _MAX_CONTINUATIONS:
                         raise IsoError('too many Rock Ridge continuation areas (loop?)')
-                    offset = _le32(body, 0) * self.block + _le32(body, 8)
-                    areas.append(self._read(offset, min(_le32(body, 16), 65536)))
+                    areas.append(self._continuation(body))
                 else:
                     entries.append((signature, body))
                 pos += length
         return entries
+
+    def _continuation(self, body):
+        """The bytes of the continuation area a CE entry points to: inside one block of the image."""
+        block, offset, length = _le32(body, 0), _le32(body, 8), _le32(body, 16)
+        if offset + length > self.block or (block * self.block + offset + length) > self.image_size:
+            raise IsoError('corrupt Rock Ridge continuation area (block %d, offset %d, %d bytes): it crosses a block '
+                           'or the end of the image' % (block, offset, length))
+        self._continuation_left -= length
+        if self._continuation_left < 0:
+            raise IsoError('more than %d bytes of Rock Ridge continuation areas; refused (a damaged image?)' % _CONTINUATION_BUDGET)
+        return self._read(block * self.block + offset, length)
 
     def _entry(self, record, system_use):
         raw = record[33:33 + record[32]]

@@ -23,15 +23,66 @@ except ImportError:  # pragma: no cover - exercised only where netaddr is absent
 # netaddr.EUI also takes integers, "0" and three 16-bit words ("aa:bb:cc"), which
 # in a reservation are typos, not MACs: only these spellings go on to netaddr.
 _MAC_SHAPE = re.compile(
-    r'^(?:[0-9a-f]{1,2}([:-])(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}'  # aa:bb:.. / AA-BB-.. / a:b:..
+    r'(?:[0-9a-f]{1,2}([:-])(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}'  # aa:bb:.. / AA-BB-.. / a:b:..
     r'|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}'                      # Cisco aabb.ccdd.eeff
-    r'|[0-9a-f]{12})$',                                            # bare hex
+    r'|[0-9a-f]{12})',                                             # bare hex (fullmatch: no trailing newline)
     re.IGNORECASE,
 )
 
 
+# A DNS name: labels of letters, digits and inner hyphens, 253 characters at most. Used with fullmatch
+# (a "$" would accept a trailing newline, which splits the dnsmasq reservation line).
+_HOSTNAME = re.compile(r'(?=.{1,253}\Z)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*')
+# What dnsmasq's dhcp-host reads as a lease time (digits with an optional w/d/h/m/s, any case).
+_LEASE_TIME = re.compile(r'infinite|\d+[smhdwSMHDW]?')
+
+
 class AddressError(ValueError):
     """A MAC address, IP address or network that cannot be used."""
+
+
+def hostname_problem(value):
+    """None when ``value`` is a host name dnsmasq takes as one in a dhcp-host line; else why not.
+
+    dnsmasq reads a dhcp-host field as a lease time when it is digits with an optional unit or
+    "infinite", disables the host for "ignore" and reads an all-digit dotted name as an address,
+    so such names are refused, as are whitespace, newlines and anything beyond letters, digits, "-" and ".".
+    """
+    if not isinstance(value, str):
+        return 'must be a string, got %s %r' % (type(value).__name__, value)
+    if not _HOSTNAME.fullmatch(value):
+        return ('%r is not a valid DNS name (letters, digits and inner hyphens in dot-separated labels of 1-63 '
+                'characters, no spaces or line breaks)' % (value,))
+    if value in ('ignore', 'infinite') or _LEASE_TIME.fullmatch(value) or value.rsplit('.', 1)[-1].isdigit():
+        return ('%r would be read by dnsmasq as a lease time, an address or a keyword, not a name; its last label must '
+                'not be all digits, nor the whole name a lease time ("12h"), "ignore" or "infinite"' % (value,))
+    return None
+
+
+def lease_time_ok(value):
+    """Whether ``value`` (str or int) is a dnsmasq lease time: seconds, digits with s/m/h/d/w, or "infinite"."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, str) and re.fullmatch(r'infinite|\d+[smhdw]?', value) is not None
+
+
+def ipv4_address(value, what):
+    """The canonical text of a single IPv4 address (surrounding whitespace ignored, no prefix length).
+
+    AddressError starting with ``what`` otherwise: a network in CIDR form ("8.8.8.0/24") is not an address.
+    """
+    if not isinstance(value, str):
+        raise AddressError('%s must be an IPv4 address string such as "192.168.50.1", got %s %r'
+                           % (what, type(value).__name__, value))
+    text = value.strip()
+    if '/' in text:
+        raise AddressError('%s %r is a network in CIDR form; give a single address without a prefix length' % (what, value))
+    try:
+        return str(ipaddress.IPv4Address(text))
+    except (ipaddress.AddressValueError, ValueError):
+        raise AddressError('%s %r is not an IPv4 address (expected e.g. "192.168.50.1")' % (what, value))
 
 
 def _require_netaddr():
@@ -50,7 +101,7 @@ def normalize_mac(value):
         raise AddressError('MAC address must be a string such as "aa:bb:cc:dd:ee:ff", got %s %r'
                            % (type(value).__name__, value))
     text = value.strip().lower()
-    match = _MAC_SHAPE.match(text)
+    match = _MAC_SHAPE.fullmatch(text)
     if not match:
         raise AddressError('invalid MAC address %r: expected six octets such as "aa:bb:cc:dd:ee:ff", '
                            '"AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff" or "aabbccddeeff"' % (value,))

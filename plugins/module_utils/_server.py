@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _dnsmasq, _entries, _hosts, _loaders, _menu
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _dnsmasq, _entries, _flags, _hosts, _loaders, _menu, _render
 
 _X86 = ('x86', 'x86_64')
 # Paths written unquoted into the dnsmasq and nginx configurations: no space, ";", "{" or quote can end the directive.
-_CONFIG_PATH = re.compile(r'^/[A-Za-z0-9._/+@-]*$')
+_CONFIG_PATH = re.compile(r'/[A-Za-z0-9._/+@-]*')  # fullmatch: "$" would accept a trailing newline
 # Settings that go to the services only (checked here, before the first configuration is written).
 _SERVICE_KEYS = ('http_port', 'boot_root', 'report_log')
+# The server role's boolean variables (suffixes), with their defaults: converted strictly here, so "false" from
+# -e or an INI inventory is false; the role's tasks use the plan's ``flags``, never the raw variables.
+FLAGS = {'allow_full_dhcp': False, 'secure_boot': False, 'ipxe_chainload_bios_rom': False, 'hosts_exclusive': True,
+         'dhcp_ping': False, 'quiet_dhcp': False, 'log_dhcp': False, 'enable_ra': False, 'self_probe': False,
+         'self_probe_fetch': True}
 
 
 class ServerError(ValueError):
@@ -96,10 +101,22 @@ def site(plan_data, settings):
         'configs': dict((name, loader['config']) for name, loader in plan_data['loaders'].items()),
         'base_url': settings.get('base_url', ''),
         'bios_chainload': chainload,
-        'pxelinux_serial': settings.get('pxelinux_serial') or '',
+        'pxelinux_serial': _render.pxelinux_serial(settings.get('pxelinux_serial')),
         'networks': networks,
         'header': settings.get('header') or '',
     }
+
+
+def _grub_cmdlines(prefix, entries, loaders):
+    """An entry GRUB boots must have a command line GRUB can hand to the kernel unchanged (see _bootstr.grub_linux_words)."""
+    for index, entry in enumerate(entries):
+        grub = [name for name in entry['architectures'] if loaders.get(name, {}).get('config') == 'grub']
+        if not grub or not entry['cmdline']:
+            continue
+        try:
+            _bootstr.grub_linux_words(entry['cmdline'], '%sentries[%d].cmdline' % (prefix, index))
+        except _bootstr.BootStringError as exc:
+            raise ServerError('%s (GRUB boots this entry on %s)' % (exc, ', '.join(grub)))
 
 
 def _chain_loaders(prefix, entries, defaults, loaders):
@@ -119,24 +136,65 @@ def _service_settings(prefix, settings):
     would refuse must be refused here, or the run stops with the two services disagreeing.
     """
     port = settings.get('http_port')
-    if port is not None and (isinstance(port, bool) or not re.match(r'^\d{1,5}$', str(port)) or not 1 <= int(str(port)) <= 65535):
+    if port is not None and (isinstance(port, bool) or not re.fullmatch(r'\d{1,5}', str(port)) or not 1 <= int(str(port)) <= 65535):
         raise ServerError('%shttp_port: must be a TCP port from 1 to 65535, got %r' % (prefix, port))
     for key in ('boot_root', 'report_log'):
         value = settings.get(key)
-        if value is not None and (not isinstance(value, str) or not _CONFIG_PATH.match(value)):
+        if value is not None and (not isinstance(value, str) or not _CONFIG_PATH.fullmatch(value)):
             raise ServerError('%s%s: must be an absolute path of letters, digits and . _ / + @ - (it is written into the '
                               'dnsmasq and nginx configurations unquoted), got %r' % (prefix, key, value))
+
+
+def _entry_name(prefix, key, value):
+    """A default entry name: a string or nothing (a list or dict would crash the lookups that follow)."""
+    if value in (None, ''):
+        return None
+    if not isinstance(value, str):
+        raise ServerError('%s%s: must be the name of one entry (a string), got %s %r' % (prefix, key, type(value).__name__, value))
+    return value
+
+
+def _default_entries(prefix, value):
+    if value in (None, ''):
+        return {}
+    if not isinstance(value, dict):
+        raise ServerError('%sdefault_entries: must be a dict of architecture name: entry name, got %r' % (prefix, value))
+    for arch, name in value.items():
+        if not isinstance(name, str) or not name:
+            raise ServerError('%sdefault_entries: %s -> must be the name of one entry (a string), got %s %r'
+                              % (prefix, arch, type(name).__name__, name))
+    return value
+
+
+def _menu_default(prefix, menu):
+    """The menu's default is one entry name (a string), "local" or unset (a list would crash the lookup)."""
+    default = menu.get('default') if isinstance(menu, dict) else None
+    if default is not None and not isinstance(default, str):
+        raise ServerError('%smenu.default: must be the name of one entry or "local" (a string), got %s %r'
+                          % (prefix, type(default).__name__, default))
 
 
 def plan(settings, prefix='server_'):
     """Validate the server settings and return the plan (plain data)."""
     settings = dict(settings or {})
+    try:
+        flags = _flags.flags(settings, FLAGS, prefix, FLAGS)
+    except _flags.FlagError as exc:
+        raise ServerError(str(exc))
+    settings.update(flags)
     _service_settings(prefix, settings)
+    try:
+        _render.pxelinux_serial(settings.get('pxelinux_serial'), prefix + 'pxelinux_serial')
+    except _render.RenderError as exc:
+        raise ServerError(str(exc))
+    default_entry = _entry_name(prefix, 'default_entry', settings.get('default_entry'))
+    default_entries = _default_entries(prefix, settings.get('default_entries'))
+    _menu_default(prefix, settings.get('menu'))
     served = settings.get('architectures') or []
     try:
         loaders = _loaders.choose(
             [_arch.by_name(n).name for n in served if isinstance(n, str) and n.strip().lower() in _arch.names()],
-            settings.get('boot_loaders'), secure_boot=bool(settings.get('secure_boot')),
+            settings.get('boot_loaders'), secure_boot=flags['secure_boot'],
             dhcp_mode=settings.get('dhcp_mode', 'proxy'), var=prefix + 'boot_loaders', arch_var=prefix + 'architectures',
             sb_var=prefix + 'secure_boot')
     except _loaders.LoaderError as exc:
@@ -144,12 +202,13 @@ def plan(settings, prefix='server_'):
     base_url = settings.get('base_url', '')
     dhcp_settings = dict(settings)
     for key in ('boot_loaders', 'secure_boot', 'entries', 'default_entry', 'default_entries', 'base_url', 'menu',
-                'pxelinux_serial', 'ipxe_chainload_bios_rom', 'header') + _SERVICE_KEYS:
+                'pxelinux_serial', 'header') + _SERVICE_KEYS + tuple(FLAGS):
         dhcp_settings.pop(key, None)
     dhcp_settings['boot_files'] = {}
     dhcp_settings['direct_architectures'] = sorted(name for name, loader in loaders.items() if loader['config'] != 'ipxe')
     # Hosts are checked (and written) per host by _hosts; dnsmasq reads them from its dhcp-hostsdir.
     dhcp_settings['hosts'] = []
+    dhcp_settings['allow_full_dhcp'] = flags['allow_full_dhcp']
     try:
         # Validates the architecture names first, so unknown names get the table's message.
         dhcp_settings['boot_files'] = _boot_files(prefix, loaders, settings.get('boot_files'), base_url)
@@ -158,13 +217,14 @@ def plan(settings, prefix='server_'):
         raise ServerError(str(exc))
     items = settings.get('entries') or []
     try:
-        entries = _entries.entries(items, default=settings.get('default_entry') or None, var=prefix + 'entries',
+        entries = _entries.entries(items, default=default_entry, var=prefix + 'entries',
                                    default_var=prefix + 'default_entry')
     except _entries.EntryError as exc:
         raise ServerError(str(exc))
     served_names = [arch['name'] for arch in dhcp['architectures']]
     _entry_arches(prefix, entries, items, served_names)
-    defaults = _defaults(prefix, entries, served_names, settings.get('default_entry') or None, settings.get('default_entries'))
+    _grub_cmdlines(prefix, entries, loaders)
+    defaults = _defaults(prefix, entries, served_names, default_entry, default_entries)
     _chain_loaders(prefix, entries, defaults, loaders)
     try:
         menu = _menu.validate(settings.get('menu'), [entry['name'] for entry in entries], var=prefix + 'menu')
@@ -180,9 +240,18 @@ def plan(settings, prefix='server_'):
         'defaults': defaults,
         'boot_files': dict((arch['name'], arch['boot_file']) for arch in dhcp['architectures']),
         'direct_architectures': dhcp_settings['direct_architectures'],
-        'secure_boot': bool(settings.get('secure_boot')),
+        'secure_boot': flags['secure_boot'],
+        'flags': flags,
     }
     result['site'] = site(result, settings)
+    # Addresses no host may reserve (besides each network's own and broadcast address, which _hosts derives).
+    reserved = {dhcp['server_address']: 'the server address (%sserver_address)' % prefix}
+    if dhcp.get('router'):
+        reserved.setdefault(dhcp['router'], 'the router (%srouter)' % prefix)
+    for index, relay in enumerate(dhcp['relay_networks']):
+        if relay.get('router'):
+            reserved.setdefault(relay['router'], 'the router of %srelay_networks[%d]' % (prefix, index))
+    result['site']['reserved'] = reserved
     try:
         result['hosts'] = _hosts.validate(settings.get('hosts'), result['site'], var=prefix + 'hosts')
     except _hosts.HostError as exc:

@@ -25,6 +25,10 @@ description:
   - ISO images are read by a small built-in ISO9660 reader (no external tools) that uses Rock Ridge names when the
     image has them, else Joliet names, else the plain ISO9660 names, which are matched case-insensitively and without
     the C(;1) version suffix (C(INSTALL/VMLINUZ.;1) is found as C(install/vmlinuz)).
+  - A damaged or hostile archive or image fails the task with an error naming O(src), in time and memory bounded by
+    its size - every size and location read from its headers is checked against the file, and a compressed tar
+    (C(data.tar.*) in a C(.deb)) may expand to at most 200 times its size plus 1 GiB. gzip, bzip2, xz and lzma
+    compression are read; zstd (C(data.tar.zst) in newer Ubuntu packages) is not. Sparse tar members are refused.
 extends_documentation_fragment:
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
@@ -39,6 +43,9 @@ options:
   src:
     description:
       - URL (C(http://), C(https://), C(file://)) or absolute path on the managed host.
+      - A C(file://) URL (C(file:///srv/mirror/x.deb) or C(file://localhost/...); C(%XX) escapes are decoded) and a path
+        are read as a regular file on the managed host; so are O(checksum_url), O(checksum_signature_url) and
+        O(checksum_release_url) when they are C(file://) URLs or paths.
       - A relative value is appended to O(base_url) (mirrors, air-gapped sites).
     type: str
     required: true
@@ -48,7 +55,10 @@ options:
         are resolved against.
     type: str
   dest:
-    description: Where the file goes. Its directory must exist.
+    description:
+      - Where the file goes - the path of a file, not of a directory. Its directory must exist.
+      - A directory (or a path ending in C(/)), a device, FIFO or socket, or a missing or non-directory parent fails the task
+        with an error naming O(dest) before anything is fetched or written.
     type: path
     required: true
   checksum:
@@ -120,7 +130,7 @@ options:
       - With it, an up-to-date O(dest) is recognised without downloading the archive.
     type: str
   timeout:
-    description: Network timeout in seconds.
+    description: Network timeout in seconds (a positive number).
     type: int
     default: 30
   validate_certs:
@@ -227,19 +237,25 @@ _SMALL_FILE_LIMIT = 16 * 1024 * 1024
 
 
 def open_source(module, location, option=None):
-    """A readable binary stream for a URL or a local path; fails the module with the reason (and the option)."""
+    """A readable binary stream for a URL or a local path; fails the module with the reason (and the option).
+
+    ``file://`` URLs are read as local files: fetch_url reports no HTTP status for them.
+    """
     prefix = '%s: ' % option if option else ''
-    scheme = urllib.parse.urlparse(location).scheme
-    if not scheme:
+    if not location:
+        module.fail_json(msg='%smust be a URL or a path, got an empty value' % (option or 'src'))
+    scheme = urllib.parse.urlparse(location).scheme.lower()
+    if not scheme or scheme == 'file':
         try:
-            return open(location, 'rb')  # pylint: disable=consider-using-with
-        except OSError as exc:
+            return _artifact.open_local(_artifact.file_url_path(location) if scheme else location)
+        except _artifact.ArtifactError as exc:
             module.fail_json(msg='%scannot read %s: %s' % (prefix, location, exc), src=location)
-    if scheme not in ('http', 'https', 'file'):
+    if scheme not in ('http', 'https'):
         module.fail_json(msg='%sunsupported URL scheme %r in %s (use http, https or file)' % (prefix, scheme, location), src=location)
     response, info = fetch_url(module, location, timeout=module.params['timeout'])
-    if response is None or info.get('status', 200) >= 400:
-        module.fail_json(msg='%scannot fetch %s: %s %s' % (prefix, location, info.get('status'), info.get('msg')), src=location)
+    status = info.get('status')
+    if response is None or not isinstance(status, int) or status >= 400:
+        module.fail_json(msg='%scannot fetch %s: %s %s' % (prefix, location, status, info.get('msg')), src=location)
     return response
 
 
@@ -247,7 +263,9 @@ def read_small(module, location, option):
     """The whole content of a checksums, Release or signature file (at most 16 MiB)."""
     stream = open_source(module, location, option)
     try:
-        data = stream.read(_SMALL_FILE_LIMIT + 1)
+        data = _artifact.read_source(stream, _SMALL_FILE_LIMIT + 1)
+    except _artifact.SourceError as exc:
+        module.fail_json(msg='%s: cannot read %s: %s' % (option, location, exc), src=location)
     finally:
         stream.close()
     if len(data) > _SMALL_FILE_LIMIT:
@@ -350,14 +368,22 @@ def expected_checksum(module, src):
 
 
 def check_options(module, src):
-    """Option combinations argument_spec cannot express; checked before anything is fetched."""
+    """Option values and combinations argument_spec cannot express; checked before anything is fetched."""
     params = module.params
+    try:
+        _artifact.check_dest(params['dest'])
+    except _artifact.ArtifactError as exc:
+        module.fail_json(msg='dest: %s; nothing was downloaded or written' % exc, dest=params['dest'], src=src)
+    if not src:
+        module.fail_json(msg='src must be a URL or a path, got an empty value', src=src)
+    if params['timeout'] <= 0:
+        module.fail_json(msg='timeout must be a positive number of seconds, got %d' % params['timeout'])
     for option in ('checksum_signature_url', 'checksum_release_url'):
         if params[option] and not (params['gpg_keyring'] or params['gpg_key']):
             module.fail_json(msg='%s needs gpg_keyring or gpg_key: the public key(s) the signature must come from' % option)
     if params['member_checksum'] and not params['member']:
         module.fail_json(msg='member_checksum needs member (the file to take out of the archive)')
-    if params['member']:
+    if params['member'] is not None:
         fmt = params['archive_format']
         iso = fmt == 'iso' or (fmt == 'auto' and urllib.parse.urlparse(src).path.lower().endswith('.iso'))
         try:
@@ -370,17 +396,31 @@ def check_options(module, src):
 def fetch_verified(module, src, algorithm, digest, dest):
     """Download src into a temporary file beside dest and verify it; return the temp path."""
     # staged() removes the temporary file on any failure (disk full included) and names the directory.
-    with _artifact.staged(dest) as (writer, temp):
-        stream = open_source(module, src, 'src')
-        try:
+    stream = open_source(module, src, 'src')
+    try:
+        with _artifact.staged(dest) as (writer, temp):
             got, _size = _artifact.copy_hashing(stream, writer, algorithm)
-        finally:
-            stream.close()
+    except _artifact.SourceError as exc:
+        module.fail_json(msg='src: cannot read %s: %s; %s was left untouched' % (src, exc, dest), src=src, dest=dest)
+    except _artifact.ArtifactError as exc:
+        module.fail_json(msg='dest: %s' % exc, src=src, dest=dest)
+    finally:
+        stream.close()
     if got != digest:
         os.unlink(temp)
         module.fail_json(msg='%s checksum mismatch for %s: expected %s, got %s; %s was left untouched'
                          % (algorithm, src, digest, got, dest), src=src, dest=dest)
     return temp
+
+
+def dest_digest(module, dest, algorithm, temp=None):
+    """The digest of what dest holds now (None when absent); an unreadable dest fails the module."""
+    try:
+        return _artifact.file_digest(dest, algorithm)
+    except _artifact.ArtifactError as exc:
+        if temp:
+            os.unlink(temp)
+        module.fail_json(msg='dest: %s; nothing was written' % exc, dest=dest)
 
 
 def run(module):
@@ -398,8 +438,8 @@ def run(module):
     algorithm, digest, signed_by = expected_checksum(module, src)
 
     # What must dest hold? Known without downloading unless a member is taken without member_checksum.
-    want = member_sum if member else (algorithm, digest)
-    current = _artifact.file_digest(dest, want[0]) if want else None
+    want = member_sum if member is not None else (algorithm, digest)
+    current = dest_digest(module, dest, want[0]) if want else None
     result = {'dest': dest, 'src': src, 'changed': False, 'downloaded': False}
     if signed_by is not None:
         result['signed_by'] = signed_by
@@ -413,13 +453,14 @@ def run(module):
 
     temp = fetch_verified(module, src, algorithm, digest, dest)
     result['downloaded'] = True
-    if member:
+    if member is not None:
         archive = temp
         try:
             with _artifact.staged(dest) as (writer, temp):
                 _artifact.extract_member(archive, member, writer, params['archive_format'])
         except _artifact.ArtifactError as exc:
-            module.fail_json(msg='member: %s: %s; %s was left untouched' % (src, exc, dest), src=src, dest=dest)
+            prefix = 'dest' if isinstance(exc, _artifact.DestError) else 'member: %s' % src
+            module.fail_json(msg='%s: %s; %s was left untouched' % (prefix, exc, dest), src=src, dest=dest)
         finally:
             os.unlink(archive)
         check = member_sum or (algorithm, None)
@@ -429,7 +470,7 @@ def run(module):
             module.fail_json(msg='%s checksum mismatch for member %s of %s: expected %s, got %s; %s was left untouched'
                              % (check[0], member, src, check[1], got, dest), src=src, dest=dest)
         want = (check[0], got)
-        current = _artifact.file_digest(dest, check[0])
+        current = dest_digest(module, dest, check[0], temp)
     if current == want[1]:
         os.unlink(temp)
         result.update(checksum='%s:%s' % want, size=os.path.getsize(dest))
@@ -440,8 +481,13 @@ def run(module):
         os.unlink(temp)
         result['size'] = None
         return result
-    os.chmod(temp, 0o644)
-    _artifact.replace_atomically(temp, dest)
+    try:
+        os.chmod(temp, 0o644)
+        _artifact.replace_atomically(temp, dest)
+    except OSError as exc:
+        os.unlink(temp)
+        module.fail_json(msg='dest: cannot move the verified file onto %s: %s; %s was left untouched' % (dest, exc.strerror or exc, dest),
+                         src=src, dest=dest)
     result['size'] = os.path.getsize(dest)
     return result
 

@@ -96,7 +96,8 @@ def test_dnsmasq_accepts_the_rendered_config(mode, tmp_path):
 @pytest.mark.skipif(not pathlib.Path(DNSMASQ).exists(), reason='dnsmasq-base is not installed (make test installs it)')
 def test_dnsmasq_rejects_a_broken_extra_line(tmp_path):
     conf = tmp_path / 'dnsmasq.conf'
-    conf.write_text(render(MODES['full'], dnsmasq_config_dir=str(tmp_path), dnsmasq_extra_options=['dhcp-range=nonsense,proxy']))
+    settings = dict(MODES['full'], dnsmasq_extra_options=['dhcp-range=nonsense,proxy'])
+    conf.write_text(render(settings, dnsmasq_config_dir=str(tmp_path)))
     (tmp_path / 'dhcp-hosts.d').mkdir()
     proc = subprocess.run([DNSMASQ, '--test', '--conf-file=%s' % conf], capture_output=True, text=True, check=False)
     assert proc.returncode != 0

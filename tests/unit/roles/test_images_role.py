@@ -23,7 +23,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'plugins', 'module_utils'))
-from test_artifact import make_tar  # noqa: E402  pylint: disable=wrong-import-position
+from test_artifact import make_deb, make_tar  # noqa: E402  pylint: disable=wrong-import-position
 
 TREE = pathlib.Path(__file__).resolve().parents[3]          # .../ansible_collections/netboot/pxe
 COLLECTIONS = TREE.parents[2]                               # the directory holding ansible_collections/
@@ -166,6 +166,7 @@ def test_role_fetches_from_a_loopback_mirror(mirror, tmp_path, gpg_keys):
     del mirror.requests[:]
     result, recap = play(tmp_path, variables)
     assert result.returncode == 0 and recap['changed'] == 0, result.stdout + result.stderr
+    assert not [p for p in images.rglob('*') if p.name.endswith('.part')]
     assert sorted(set(mirror.requests)) == sorted(['/arch/iso/%s/sha256sums.txt' % ARCH_VERSION, '/debian/%s/SHA256SUMS' % IMAGES,
                                                    '/debian/dists/trixie/InRelease', '/debian/tools/SHA256SUMS'])
 
@@ -190,3 +191,49 @@ def test_role_fetches_from_a_loopback_mirror(mirror, tmp_path, gpg_keys):
     assert (images / 'tool' / 'vmlinuz').read_bytes() == b'tar kernel'
     for directory in (images / 'debian-13-amd64', images / '_archives'):
         assert not [p for p in directory.iterdir() if p.name.endswith('.part')]
+
+
+def test_role_fetches_from_a_file_mirror(tmp_path, gpg_keys):
+    """images_mirrors on file:// (an air-gapped mirror on the target): the shipped memtest86+ entry, a kernel out
+    of a .deb by its pinned checksums, and a file checked through a signed InRelease, all read as local files.
+
+    main: boot_artifact crashed on every file:// URL (fetch_url reports status None for them).
+    """
+    root = tmp_path / 'mirror' / 'debian'
+    memtest = os.urandom(4000)
+    deb_path = 'pool/main/m/memtest86+/memtest86+_7.20-1_amd64.deb'
+    deb = make_deb({'./boot/memtest86+x64.bin': memtest, './boot/memtest86+x64.efi': b'efi'})
+    kernel = b'file mirror kernel\n' * 500
+    sums = ('%s  ./netboot/linux\n' % sha256(kernel)).encode()
+    files = {deb_path: deb, IMAGES + '/netboot/linux': kernel, IMAGES + '/SHA256SUMS': sums,
+             'dists/trixie/InRelease': gpg_keys['archive'].clearsign(in_release(sums))}
+    for path, data in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+    keyring = tmp_path / 'archive-keyring.gpg'
+    keyring.write_bytes(gpg_keys['archive'].public_binary)
+    images = tmp_path / 'images'
+    variables = {
+        'images_enabled': ['memtest86plus-bios', 'signed'],
+        'images_mirrors': {'debian': 'file://%s' % root},
+        'images_keyrings': {'debian': str(keyring)},
+        'images_install_packages': False,
+        'images_dir': str(images),
+        # The shipped entry pins Debian's real package; this mirror holds a test package of the same name.
+        'images_catalog_overrides': {'memtest86plus-bios': {'files': {'kernel': {
+            'checksum': 'sha256:' + sha256(deb), 'member_checksum': 'sha256:' + sha256(memtest)}}}},
+        'images_custom': [{
+            'name': 'signed', 'title': 'Kernel checked through InRelease', 'mirror': 'debian', 'keyring': 'debian',
+            'architectures': ['bios'], 'cmdline': {'console': 'ttyS0'},
+            'files': {'kernel': {'src': IMAGES + '/netboot/linux', 'checksum_url': IMAGES + '/SHA256SUMS',
+                                 'checksum_name': './netboot/linux', 'checksum_release_url': 'dists/trixie/InRelease',
+                                 'checksum_release_name': RELEASE_NAME}}}],
+    }
+    result, recap = play(tmp_path, variables)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (images / 'memtest86plus-bios' / 'memtest86+x64.bin').read_bytes() == memtest
+    assert (images / '_archives' / 'memtest86+_7.20-1_amd64.deb').read_bytes() == deb
+    assert (images / 'signed' / 'linux').read_bytes() == kernel
+    result, recap = play(tmp_path, variables)
+    assert result.returncode == 0 and recap['changed'] == 0, result.stdout + result.stderr
+    assert not [p for p in images.rglob('*') if p.name.endswith('.part')]

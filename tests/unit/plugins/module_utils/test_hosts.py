@@ -182,8 +182,8 @@ def test_shared_renderings_equal_rendering_each_host(done):
 
 
 def test_ip_is_a_single_address_in_a_served_network():
-    assert validate([{'mac': '52-54-00-AB-CD-EF', 'ip': '10.77.0.255'}])[0]['mac'] == '52:54:00:ab:cd:ef'
-    with pytest.raises(_hosts.HostError, match="ip '10.77.0.0/24' is not an IPv4 address"):
+    assert validate([{'mac': '52-54-00-AB-CD-EF', 'ip': '10.77.0.254'}])[0]['mac'] == '52:54:00:ab:cd:ef'
+    with pytest.raises(_hosts.HostError, match="ip '10.77.0.0/24' is a network in CIDR form"):
         validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.0.0/24'}])
     with pytest.raises(_hosts.HostError, match='outside the served networks'):
         validate([{'mac': '52:54:00:00:00:01', 'ip': '10.77.1.1'}])

@@ -175,7 +175,7 @@ def test_without_a_keyring_or_with_verification_off_only_checksums_are_checked()
     ({'keyrings': ['/k.gpg']}, 'images_keyrings must be a dict'),
     ({'keyrings': {'ubuntu': 'keys/u.gpg'}}, 'images_keyrings.ubuntu must be the absolute path'),
     ({'keyrings': {'Ubuntu': '/k.gpg'}}, "images_keyrings.Ubuntu: 'Ubuntu' is not a keyring name"),
-    ({'verify_signatures': 'yes'}, 'images_verify_signatures must be true or false'),
+    ({'verify_signatures': 'maybe'}, 'images_verify_signatures: must be a boolean'),
     ({'catalog_overrides': {'fed': {'files': {'initrd': {'checksum_signature_url': 'x.gpg'}}}}},
      'images_catalog_overrides.fed.files.initrd[0].checksum_signature_url needs checksum_url'),
     ({'catalog_overrides': {'fed': {'files': {'kernel': {'checksum_release_name': 'main/SHA256SUMS'}}}}},
@@ -247,3 +247,14 @@ def test_errors_name_the_variable(changes, message):
     with pytest.raises(_images.ImagesError) as excinfo:
         plan(**changes)
     assert message in str(excinfo.value)
+
+
+@pytest.mark.parametrize('value', ['false', 'no', 'off', '0'])
+def test_verify_signatures_false_strings_turn_verification_off(value):
+    """-e images_verify_signatures=false (a string) was refused; it is false, as the argument spec says."""
+    assert signed_plan(verify_signatures=value) == signed_plan(verify_signatures=False)
+
+
+@pytest.mark.parametrize('value', ['true', 'yes', '1'])
+def test_verify_signatures_true_strings(value):
+    assert signed_plan(verify_signatures=value) == signed_plan(verify_signatures=True)

@@ -15,7 +15,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.netboot.pxe.plugins.modules import boot_artifact
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'module_utils'))
-from test_artifact import make_deb  # noqa: E402  pylint: disable=wrong-import-position
+from test_artifact import make_deb, time_bound  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture
@@ -318,3 +318,134 @@ def test_iso_member_missing_and_format(server, tmp_path, capsys, iso_images):
     assert absolute['rc'] == 1 and 'set archive_format to iso' in absolute['msg']
     explicit = run_module(dict(args, member='/install.amd/vmlinuz', archive_format='iso'), capsys=capsys)
     assert explicit['rc'] == 0 and (tmp_path / 'k').read_bytes() == iso_images['files']['install.amd/vmlinuz']
+
+
+# -- file:// sources (fetch_url reports status None for them: they are read as local files) ---------
+
+def test_file_url_plain_file(tmp_path, capsys):
+    data = os.urandom(70000)
+    (tmp_path / 'mirror').mkdir()
+    (tmp_path / 'mirror' / 'linux').write_bytes(data)
+    dest = tmp_path / 'linux'
+    args = {'src': 'file://%s/mirror/linux' % tmp_path, 'dest': str(dest), 'checksum': sha(data)}
+    first = run_module(args, capsys=capsys)
+    assert first['rc'] == 0 and first['changed'] and first['downloaded'] and dest.read_bytes() == data, first
+    second = run_module(args, capsys=capsys)
+    assert second['rc'] == 0 and not second['changed']
+    wrong = run_module(dict(args, checksum=sha(b'other')), capsys=capsys)
+    assert wrong['rc'] == 1 and 'checksum mismatch' in wrong['msg'] and dest.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['linux', 'mirror']
+
+
+def test_file_url_member_of_a_deb_on_a_mirror(tmp_path, capsys):
+    """The documented flow: a kernel out of a .deb on a local mirror, checked against the mirror's checksums file."""
+    kernel = os.urandom(5000)
+    deb = make_deb({'./boot/vmlinuz-6.1.0-99-amd64': kernel})
+    pool = tmp_path / 'mirror' / 'pool'
+    pool.mkdir(parents=True)
+    (pool / 'linux-image.deb').write_bytes(deb)
+    (tmp_path / 'mirror' / 'SHA256SUMS').write_text('%s  pool/linux-image.deb\n' % hashlib.sha256(deb).hexdigest())
+    dest = tmp_path / 'vmlinuz'
+    args = {'base_url': 'file://%s/mirror' % tmp_path, 'src': 'pool/linux-image.deb', 'checksum_url': 'SHA256SUMS',
+            'member': './boot/vmlinuz-6.1.0-99-amd64', 'member_checksum': sha(kernel), 'dest': str(dest)}
+    first = run_module(args, capsys=capsys)
+    assert first['rc'] == 0 and first['changed'] and dest.read_bytes() == kernel, first
+    second = run_module(args, capsys=capsys)
+    assert second['rc'] == 0 and not second['changed'] and not second['downloaded']
+    pinned = run_module({'src': 'file://%s' % (pool / 'linux-image.deb'), 'checksum': sha(deb),
+                         'member': './boot/vmlinuz-6.1.0-99-amd64', 'dest': str(tmp_path / 'pinned')}, capsys=capsys)
+    assert pinned['rc'] == 0 and (tmp_path / 'pinned').read_bytes() == kernel, pinned
+
+
+def test_file_url_checksums_signature_and_release(tmp_path, capsys, gpg_keys):
+    """Every URL the module reads - checksums file, detached signature, Release file - works as file:// too."""
+    root = tmp_path / 'www'
+    base = 'file://%s/dists/stable' % root
+    args = publish_release(type('Mirror', (), {'root': root, 'url': 'file://%s' % root})(), gpg_keys)
+    dest = tmp_path / 'linux'
+    result = run_module(dict(args, base_url=base, checksum_release_url='Release', checksum_signature_url='Release.gpg',
+                             dest=str(dest)), capsys=capsys)
+    assert result['rc'] == 0 and dest.read_bytes() == b'installer kernel', result
+    assert result['signed_by'] == [gpg_keys['archive'].fingerprint]
+    sums = args['checksum_url']
+    (root / 'dists/stable' / (sums + '.sign')).write_bytes(gpg_keys['archive'].detach_sign((root / 'dists/stable' / sums).read_bytes()))
+    dest.unlink()
+    detached = run_module(dict(args, base_url=base, checksum_signature_url=sums + '.sign', dest=str(dest)), capsys=capsys)
+    assert detached['rc'] == 0 and dest.read_bytes() == b'installer kernel', detached
+
+
+@pytest.mark.parametrize('option', ['src', 'checksum_url'])
+def test_file_url_errors_name_the_option(tmp_path, capsys, option):
+    (tmp_path / 'dir').mkdir()
+    (tmp_path / 'SHA256SUMS').write_text('%s  nope\n' % ('a' * 64))
+    args = {'src': 'file://%s/nope' % tmp_path, 'dest': str(tmp_path / 'x')}
+    args.update({'checksum': sha(b'')} if option == 'src' else {'checksum_url': 'file://%s/SHA256SUMS' % tmp_path})
+    for value, words in (('file://%s/missing' % tmp_path, 'No such file'), ('file://%s/dir' % tmp_path, 'is a directory'),
+                         ('file://otherhost/srv/x', "names the host 'otherhost'")):
+        result = run_module(dict(args, **{option: value}), capsys=capsys)
+        assert result['rc'] == 1 and result['msg'].startswith('%s: cannot read %s' % (option, value)) and words in result['msg'], result
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['SHA256SUMS', 'dir']
+
+
+# -- bad option values: clear errors naming the option, nothing changed, no temporary file ------------
+
+@pytest.mark.parametrize('dest,message', [
+    ('boot', 'dest: {tmp}/boot is a directory; give the path of the file to write'),
+    ('boot/', 'dest: {tmp}/boot/ names a directory'),
+    ('missing/linux', 'dest: the directory {tmp}/missing does not exist; create it first'),
+    ('boot/old/linux', 'dest: {tmp}/boot/old is not a directory, so {tmp}/boot/old/linux cannot be created in it'),
+])
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_bad_dest_is_refused_before_anything_is_fetched(server, tmp_path, capsys, dest, message, check_mode):
+    """main: a directory dest crashed (IsADirectoryError) after the download and left a .part file beside it."""
+    data = b'kernel'
+    (server.root / 'linux').write_bytes(data)
+    (tmp_path / 'boot').mkdir()
+    (tmp_path / 'boot' / 'old').write_bytes(b'old')
+    before = sorted(str(p) for p in tmp_path.rglob('*'))
+    for member in (None, 'boot/vmlinuz'):
+        args = {'src': server.url + '/linux', 'dest': '%s/%s' % (tmp_path, dest), 'checksum': sha(data)}
+        if member:
+            args['member'] = member
+        result = run_module(args, check_mode=check_mode, capsys=capsys)
+        assert result['rc'] == 1 and result['msg'].startswith(message.format(tmp=tmp_path)), result
+        assert 'nothing was downloaded or written' in result['msg'] and 'Traceback' not in json.dumps(result)
+    assert not server.requests
+    assert sorted(str(p) for p in tmp_path.rglob('*')) == before and (tmp_path / 'boot' / 'old').read_bytes() == b'old'
+
+
+@pytest.mark.parametrize('args,message', [
+    ({'src': ''}, 'src must be a URL or a path, got an empty value'),
+    ({'timeout': 0}, 'timeout must be a positive number of seconds'),
+    ({'timeout': -5}, 'timeout must be a positive number of seconds'),
+    ({'member': ''}, 'member: archive member must be a non-empty path'),
+    ({'src': 'ftp://host/linux'}, "src: unsupported URL scheme 'ftp'"),
+])
+def test_bad_option_values(tmp_path, capsys, args, message):
+    result = run_module(dict({'src': '/srv/linux', 'dest': str(tmp_path / 'linux'), 'checksum': sha(b'')}, **args), capsys=capsys)
+    assert result['rc'] == 1 and message in result['msg'], result
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dest_that_is_not_a_regular_file(tmp_path, capsys):
+    (tmp_path / 'src').write_bytes(b'x')
+    os.mkfifo(str(tmp_path / 'fifo'))
+    result = run_module({'src': str(tmp_path / 'src'), 'dest': str(tmp_path / 'fifo'), 'checksum': sha(b'x')}, capsys=capsys)
+    assert result['rc'] == 1 and 'dest: %s exists and is not a regular file' % (tmp_path / 'fifo') in result['msg']
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['fifo', 'src']
+
+
+def test_hostile_deb_member_is_an_error_naming_the_source(tmp_path, capsys):
+    """An ar header with a negative size looped forever on main; now the member option fails naming src."""
+    deb = make_deb({'./boot/vmlinuz': b'kernel'})
+    header = deb.index(b'control.tar.xz')
+    deb = deb[:header + 48] + b'-60'.ljust(10) + deb[header + 58:]
+    (tmp_path / 'k.deb').write_bytes(deb)
+    dest = tmp_path / 'vmlinuz'
+    dest.write_bytes(b'old')
+    with time_bound(20):
+        result = run_module({'src': str(tmp_path / 'k.deb'), 'checksum': sha(deb), 'member': 'boot/vmlinuz', 'dest': str(dest)},
+                            capsys=capsys)
+    assert result['rc'] == 1 and result['msg'].startswith('member: %s: corrupt ar header' % (tmp_path / 'k.deb')), result
+    assert 'was left untouched' in result['msg'] and dest.read_bytes() == b'old'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['k.deb', 'vmlinuz']

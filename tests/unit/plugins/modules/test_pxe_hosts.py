@@ -96,3 +96,37 @@ def test_host_keys_are_checked_by_the_module(setup, capsys):
     assert result['rc'] == 1 and 'unknown keys colour' in result['msg']
     result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'entry': 'debian', 'menu': 'yes'}])
     assert result['rc'] == 0 and result['written_count'] == 2
+
+
+@pytest.mark.parametrize('state', [
+    {'version': 1, 'files': ['x']},
+    {'version': 1, 'files': {}, 'once': {'52:54:00:00:00:01': {'key': 'k', 'since': 'then', 'done': False}}},
+    {'version': 1, 'files': {'/x': [1, 2]}, 'once': {}},
+])
+def test_damaged_state_file_fails_and_changes_nothing(setup, capsys, tmp_path, state):
+    """A state file whose fields have the wrong type used to crash the module; now it is a clear error, before any write."""
+    path = tmp_path / 'state.json'
+    path.write_text(json.dumps(state))
+    before = path.read_bytes()
+    result = run(setup, capsys, hosts=HOSTS, exclusive=True)
+    assert result['rc'] == 1 and result['msg'].startswith('state file %s is damaged: ' % path), result['msg']
+    assert path.read_bytes() == before
+    assert not list(setup['boot'].rglob('*')) and not list(setup['dhcp'].iterdir())
+
+
+@pytest.mark.parametrize('host,message', [
+    ({'mac': '52:54:00:00:00:01', 'entry': ['debian']}, 'hosts[0] (52:54:00:00:00:01): entry must be the name of one entry'),
+    ({'mac': '52:54:00:00:00:01', 1: 'x'}, 'hosts[0] (52:54:00:00:00:01) has unknown keys 1 '),
+    ({'mac': '52:54:00:00:00:01', 'ip': '10.77.0.1'}, 'hosts[0] (52:54:00:00:00:01): ip 10.77.0.1 is the server address'),
+    ({'mac': '52:54:00:00:00:01', 'hostname': 'web01\n'}, "hosts[0] (52:54:00:00:00:01, web01\n): hostname 'web01\\n' is not"),
+])
+def test_wrong_host_values_fail_naming_the_host_and_write_nothing(setup, capsys, host, message):
+    result = run(setup, capsys, hosts=[host])
+    assert result['rc'] == 1 and result['msg'].startswith(message), result['msg']
+    assert not list(setup['boot'].rglob('*')) and not list(setup['dhcp'].iterdir())
+
+
+def test_host_ips_with_spaces_are_one_address(setup, capsys):
+    hosts = [dict(HOSTS[0]), {'mac': '52:54:00:00:00:03', 'ip': ' 10.77.0.21'}]
+    result = run(setup, capsys, hosts=hosts)
+    assert result['rc'] == 1 and 'ip 10.77.0.21 is also used by hosts[0]' in result['msg']
