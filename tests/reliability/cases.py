@@ -20,6 +20,7 @@ CHECKS = {
     'msg': "refused: non-zero exit, no traceback, the case's own text in a failed task's message (msg, or the stderr"
            " of the command that validated the file), never just anywhere in the output",
     'var': 'that message names the variable (or module option) the case set',
+    'accepted': 'the run succeeds (exit 0): the value is one the server must take',
     'state': 'snapshot: type, mode, owner, size, link and sha256 of every file under /etc/netboot-pxe, the boot root,'
              " /var/lib/netboot-pxe and the nginx site; dnsmasq's and nginx's PIDs, states and start times; nginx's"
              ' workers: byte-identical before and after, and boot.ipxe over TFTP and HTTP equal to the file on disk',
@@ -188,8 +189,16 @@ def names_setting(message, settings):
     """
     first = message[0] if isinstance(message, tuple) else message
     for name in settings:
-        # As a label ("name:", "name[1]", "name.key", "a, b: ...") or with its value ("name 'x'", "name (mac)").
-        if first.startswith(name) and re.match(r"""$|[:\[.,=]| [('"]""", first[len(name):]):
+        # Ansible's own argument-spec check names it so.
+        if first.startswith("argument '%s' " % name):
+            return name
+        if not first.startswith(name):
+            continue
+        rest = first[len(name):]
+        # As a label ("name:", "name[1]", "name.key", "a, b: ...") or with its value ("name 'x'", "name (mac)"); a name
+        # that is plainly a variable (with "_" or "[") also before a verb ("server_x must ..."), a word never
+        # ("checksum mismatch" names no option).
+        if re.match(r"""$|[:\[.,=]| [('"]""", rest) or (re.search(r'[_\[]', name) and rest.startswith(' ')):
             return name
     return None
 

@@ -163,6 +163,35 @@ PLAYBOOK_CASES = [
      'http_report_log: "/var/log/nginx/r.log; autoindex on" must be an absolute path'),
     ('HTTP port out of range', 'server_http_port 70000', {'server_http_port': 70000},
      'server_http_port: must be a TCP port from 1 to 65535, got 70000'),
+    # Issue 12: values that used to change the commands around them, be read the opposite way, or crash.
+    ('menu title ending in a backslash', 'server_menu.title "Lab boot \\" (iPXE joins the next line)',
+     {'server_menu': dict(MENU, title='Lab boot \\')}, ('server_menu.title', 'ends with a backslash')),
+    ('newline after a host name', 'host hostname "web01\\n"', hosts_plus({'mac': '52:54:00:e2:01:02', 'hostname': 'web01\n'}),
+     ('server_hosts[2] (52:54:00:e2:01:02', "hostname 'web01\\n' is not a valid DNS name")),
+    ('DNS server in CIDR form', 'server_dns_servers [8.8.8.0/24]', {'server_dns_servers': ['8.8.8.0/24']},
+     ('server_dns_servers', "'8.8.8.0/24' is a network in CIDR form")),
+    ('relay router in CIDR form', 'relay 10.80.0.0/24 with router 10.80.0.1/24',
+     {'server_relay_networks': [{'network': '10.80.0.0/24', 'router': '10.80.0.1/24'}]},
+     ('server_relay_networks', "'10.80.0.1/24' is a network in CIDR form")),
+    ('router outside its network', 'server_router 10.99.0.1', {'server_router': '10.99.0.1'},
+     ('server_router', '10.99.0.1 is not a host address of')),
+    ('host IP that is the network address', 'host ip 10.77.0.0', hosts_plus({'mac': '52:54:00:e2:01:02', 'ip': '10.77.0.0'}),
+     'server_hosts[2] (52:54:00:e2:01:02): ip 10.77.0.0 is the network address of 10.77.0.0/24'),
+    ('host IP that is the broadcast address', 'host ip 10.77.0.255', hosts_plus({'mac': '52:54:00:e2:01:02', 'ip': '10.77.0.255'}),
+     'server_hosts[2] (52:54:00:e2:01:02): ip 10.77.0.255 is the broadcast address of 10.77.0.0/24'),
+    ('host IP that is the server address', 'host ip 10.77.0.1', hosts_plus({'mac': '52:54:00:e2:01:02', 'ip': '10.77.0.1'}),
+     'server_hosts[2] (52:54:00:e2:01:02): ip 10.77.0.1 is the server address (server_address)'),
+    ('host entry that is a list', 'host entry [x]', hosts_plus({'mac': '52:54:00:e2:01:02', 'entry': ['x']}),
+     "server_hosts[2] (52:54:00:e2:01:02): entry must be the name of one entry or \"local\" (a string), got list ['x']"),
+    ('list as the default entry', 'server_default_entry [e2e]', {'server_default_entry': ['e2e']},
+     "server_default_entry: must be the name of one entry (a string), got list ['e2e']"),
+    ('newline in server_pxelinux_serial', 'server_pxelinux_serial "0 115200\\nDEFAULT evil"',
+     {'server_pxelinux_serial': '0 115200\nDEFAULT evil'}, 'server_pxelinux_serial must be "port [baud [flow]]"'),
+    ('non-boolean string for a boolean', 'server_secure_boot "maybe"', {'server_secure_boot': 'maybe'},
+     "argument 'server_secure_boot' is of type str and we were unable to convert to bool"),
+    ('non-boolean boot_once on a host', 'host boot_once "maybe"',
+     hosts_plus({'mac': '52:54:00:e2:01:02', 'entry': 'e2e', 'boot_once': 'maybe'}),
+     "server_hosts[2] (52:54:00:e2:01:02): boot_once must be true or false"),
 ]
 
 
@@ -239,6 +268,21 @@ def test_bad_setting_is_refused_and_changes_nothing(pxe_server, baseline, record
     record_case(CATEGORY, name, 'playbook: %s' % tried, happened + ((' ' + lost) if lost else ''), passed, kept, checked=how)
     assert passed, '%s: %s\n%s' % (name, happened, proc.stdout[-4000:])
     assert kept, lost
+
+
+def test_false_as_a_string_keeps_secure_boot_off(pxe_server, baseline, record_case):
+    """server_secure_boot: "false" (a string, as -e or an INI inventory give it) is false: the run succeeds and the
+    server is exactly the baseline's (no Secure Boot: UEFI clients keep snponly.efi, no shim); it used to turn it on."""
+    good, _state = baseline
+    before = bad_input_lab.live_state(pxe_server)
+    proc = pxe_server.apply(dict(good, server_secure_boot='false'), check=False)
+    kept, lost = check_nothing_lost(pxe_server, before)
+    boot_files = pxe_server.ssh("grep -ho 'shimx64.efi\\|snponly.efi' /etc/netboot-pxe/dnsmasq.conf | sort -u").split()
+    passed = proc.returncode == 0 and boot_files == ['snponly.efi'] and kept
+    happened = 'rc %d; boot files in dnsmasq.conf: %s%s' % (proc.returncode, boot_files, (' ' + lost) if lost else '')
+    record_case(CATEGORY, 'server_secure_boot "false" (a string)', 'playbook: server_secure_boot: "false"', happened, passed,
+                kept, checked='accepted+observed+state')
+    assert passed, '%s\n%s' % (happened, proc.stdout[-4000:])
 
 
 MODULE_CASES = [

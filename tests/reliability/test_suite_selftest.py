@@ -119,6 +119,9 @@ def test_every_bad_input_case_names_its_setting_or_says_it_does_not():
     assert how == 'msg+var+state' and problem
     assert cases.names_setting('server_hosts[2] (52:54:00:e2:01:02): ip', ['server_hosts']) == 'server_hosts'
     assert cases.names_setting('server_hostsfile: x', ['server_hosts']) is None
+    assert cases.names_setting('checksum mismatch for x', ['checksum']) is None
+    assert cases.names_setting('server_pxelinux_serial must be', ['server_pxelinux_serial']) == 'server_pxelinux_serial'
+    assert cases.names_setting("argument 'server_secure_boot' is of type str", ['server_secure_boot']) == 'server_secure_boot'
 
 
 @pytest.mark.parametrize('sig,running,rc,log,expected', [
