@@ -245,7 +245,9 @@ def plan(settings, prefix='server_'):
     }
     result['site'] = site(result, settings)
     # Addresses no host may reserve (besides each network's own and broadcast address, which _hosts derives).
-    reserved = {dhcp['server_address']: 'the server address (%sserver_address)' % prefix}
+    # The server role's variable is server_address (not server_server_address); another prefix is put before the key.
+    address_var = 'server_address' if 'server_address'.startswith(prefix) else prefix + 'server_address'
+    reserved = {dhcp['server_address']: 'the server address (%s)' % address_var}
     if dhcp.get('router'):
         reserved.setdefault(dhcp['router'], 'the router (%srouter)' % prefix)
     for index, relay in enumerate(dhcp['relay_networks']):

@@ -213,7 +213,7 @@ def test_host_ip_with_spaces_is_still_a_duplicate():
     ('10.77.0.0', 'the network address of 10.77.0.0/24'),
     ('10.77.0.255', 'the broadcast address of 10.77.0.0/24'),
     ('10.88.0.255', 'the broadcast address of 10.88.0.0/24'),
-    ('10.77.0.1', 'the server address (server_server_address)'),
+    ('10.77.0.1', 'the server address (server_address)'),
     ('10.77.0.254', 'the router (server_router)'),
     ('10.88.0.1', 'the router of server_relay_networks[0]'),
 ])
