@@ -84,9 +84,9 @@ def self_probe_problems(output, architectures, ipxe_architectures):
             problems.append('%s: probed %s, not %s' % (task, sorted({probe['arch'] for probe in probes}), sorted(archs)))
         for probe in probes:
             if probe.get('ok') is not True:
-                problems.append('%s: %s (code %s) got %r, expected %r' % (task, probe['arch'], probe.get('arch_code'),
-                                                                       (probe.get('boot') or {}).get('boot_file'),
-                                                                       probe.get('expected_boot_file')))
+                got = (probe.get('boot') or {}).get('boot_file')
+                problems.append('%s: %s (code %s) got %r, expected %r'
+                                % (task, probe['arch'], probe.get('arch_code'), got, probe.get('expected_boot_file')))
             if fetched and (probe.get('fetch') or {}).get('verified') is not True:
                 problems.append('%s: %s not checked against SHA256SUMS: %s' % (task, probe['arch'], probe.get('fetch')))
     return problems

@@ -104,8 +104,8 @@ def summary_lines(cases):
         lines.append('%-9s %-34s %-4s %-4s %-24s %s -> %s' % (case.category, _cut(case.name, 34), case.status, kept,
                                                               case.checked, case.tried, _cut(case.happened, 160)))
     lines.append('')
-    lines.append('%-9s %6s %6s %6s %6s %6s %22s' % ('category', 'tried', 'passed', 'failed', 'errors', 'meas.',
-                                                   'nothing lost/snapshots'))
+    lines.append('%-9s %6s %6s %6s %6s %6s %22s'
+                 % ('category', 'tried', 'passed', 'failed', 'errors', 'meas.', 'nothing lost/snapshots'))
     categories = sorted({case.category for case in cases})
     for category in categories + ['all']:
         rows = [case for case in cases if category in ('all', case.category)]
