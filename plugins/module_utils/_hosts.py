@@ -208,6 +208,9 @@ def read_reports(path, macs):
         handle = open(path, 'r', encoding='utf-8', errors='replace')
     except FileNotFoundError:
         return found
+    except OSError as exc:
+        raise HostError('report_log: %s cannot be read (%s); fix its permissions or set report_log to another file'
+                        % (path, exc.strerror or exc))
     with handle:
         for line in handle:
             parts = line.split()
@@ -237,7 +240,7 @@ def read_leases(path):
     ``duid`` line, a line cut off while dnsmasq rewrites the file, garbage) are skipped, never trusted.
     """
     if not path:
-        return {}, 'there is no lease file (server_lease_file is "") to look the address up in'
+        return {}, 'there is no lease file to look the address up in (lease_file, server_lease_file for the role, is "")'
     try:
         with open(path, 'r', encoding='utf-8', errors='replace') as handle:
             text = handle.read()

@@ -250,8 +250,16 @@ def test_without_a_lease_file_only_reserved_hosts_can_report(disk, leases):
     disk.reports.write_text(report(1001.0, '10.77.0.150') + report(1001.0, '10.77.0.9', '52-54-00-00-00-02'))
     plan = disk.sync([POOL, dict(RESERVED, mac='52:54:00:00:00:02')], reports=str(disk.reports), leases=leases, now=1002.0)
     assert plan['flipped'] == ['52:54:00:00:00:02'] and installing(disk)
-    assert plan['ignored_reports'][0]['reason'] == ('sent from 10.77.0.150; the host has no reserved ip and there is no lease file '
-                                                    '(server_lease_file is "") to look the address up in, so the address cannot be checked')
+    assert plan['ignored_reports'][0]['reason'] == ('sent from 10.77.0.150; the host has no reserved ip and there is no lease file to '
+                                                    'look the address up in (lease_file, server_lease_file for the role, is ""), so the '
+                                                    'address cannot be checked')
+
+
+def test_unreadable_report_log_is_an_error_naming_it(disk, tmp_path):
+    disk.reports.mkdir()
+    with pytest.raises(_hosts.HostError, match='report_log: %s cannot be read' % disk.reports):
+        disk.sync([RESERVED], reports=str(disk.reports), now=1000.0)
+    assert disk.listing() == []  # nothing written before the refusal
 
 
 @pytest.mark.parametrize('line', [
