@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import math
 import os
 import re
 import tempfile
@@ -227,7 +228,7 @@ def read_reports(path, macs):
             except ValueError:
                 continue
             address = _address(parts[1])
-            if address is not None and stamp == stamp:  # not NaN
+            if address is not None and not math.isnan(stamp):
                 found.setdefault(mac, []).append((stamp, address))
     return found
 

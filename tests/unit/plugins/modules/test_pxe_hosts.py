@@ -108,7 +108,7 @@ def test_report_from_another_address_is_ignored_and_shown(setup, capsys, tmp_pat
         assert result['ignored_reports'] == [{'mac': '52:54:00:00:00:01', 'address': '10.77.0.250', 'count': 1, 'last': 9999999990.5,
                                               'reason': 'sent from 10.77.0.250, not from the address reserved for the host (10.77.0.21)'}]
         assert warned == ['boot-once report for 52:54:00:00:00:01 ignored (1 request(s), the last at 9999999990.500): '
-                                      'sent from 10.77.0.250, not from the address reserved for the host (10.77.0.21)']
+                          'sent from 10.77.0.250, not from the address reserved for the host (10.77.0.21)']
         assert 'goto entry-debian' in (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text()
         del warned[:]
     assert result['input_unchanged']
