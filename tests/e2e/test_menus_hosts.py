@@ -102,11 +102,24 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
 
 
 def report(pxe_server, mac):
-    """What an installer's last step does: GET <base>/netboot-pxe/report/<mac> (from the PXE LAN)."""
+    """What an installer's last step does: GET <base>/netboot-pxe/report/<mac>, from the address the host leased.
+
+    The server counts a report only from the address it gave that MAC; the test VM has powered off, so the
+    LAN namespace borrows that address (from dnsmasq's lease file) for the request.
+    """
+    leases = pxe_server.ssh('cat /var/lib/misc/netboot-pxe-dnsmasq.leases')
+    address = [line.split()[2] for line in leases.splitlines() if line.split()[1:2] == [mac]][0]
     url = 'http://10.77.0.1/netboot-pxe/report/%s' % mac.replace(':', '-')
-    code = ('import urllib.request, sys; r = urllib.request.urlopen(sys.argv[1], timeout=10); print(r.status)')
-    out = subprocess.run(['ip', 'netns', 'exec', pxe_server.lab.lan_ns, 'python3', '-c', code, url],
-                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    code = ('import http.client, sys, urllib.parse; u = urllib.parse.urlsplit(sys.argv[1]); '
+            'c = http.client.HTTPConnection(u.hostname, 80, timeout=10, source_address=(sys.argv[2], 0)); '
+            'c.request("GET", u.path); print(c.getresponse().status)')
+    ns = pxe_server.lab.lan_ns
+    subprocess.run(['ip', '-n', ns, 'addr', 'add', address + '/32', 'dev', 'br0'], check=True)
+    try:
+        out = subprocess.run(['ip', 'netns', 'exec', ns, 'python3', '-c', code, url, address],
+                             check=True, stdout=subprocess.PIPE, text=True).stdout
+    finally:
+        subprocess.run(['ip', '-n', ns, 'addr', 'del', address + '/32', 'dev', 'br0'], check=False)
     assert out.strip() == '204'
 
 
