@@ -19,6 +19,7 @@ import ipaddress
 import json
 import math
 import os
+import re
 import tempfile
 import time
 
