@@ -121,6 +121,15 @@ class BootResult:
         """The marker's kernel command line as {key: value} (bare flags map to '')."""
         return parse_cmdline(self.fields.get('cmdline', ''))
 
+    def init_environ(self):
+        """init's environment as {name: value}: what the kernel made of the command line.
+
+        The kernel passes each ``name=value`` parameter it does not know itself (a name without
+        ``.``) to init as an environment variable, after its own parsing (double quotes removed),
+        so this shows whether a value holding spaces arrived as one value. {} without the field.
+        """
+        return parse_environ(self.fields.get('environ', ''))
+
 
 def parse_cmdline(cmdline):
     """Split a kernel command line like the kernel does: whitespace, double quotes group a value."""
@@ -129,6 +138,16 @@ def parse_cmdline(cmdline):
         key, _sep, value = token.partition('=')
         params[key.replace('"', '')] = value.replace('"', '')
     return params
+
+
+def parse_environ(hex_text):
+    """The marker's ``environ=`` field (hex of /proc/1/environ, NUL-separated) as {name: value}."""
+    environ = {}
+    for item in bytes.fromhex(hex_text).decode('utf-8', errors='replace').split('\0'):
+        if item:
+            name, _sep, value = item.partition('=')
+            environ[name] = value
+    return environ
 
 
 def clean_serial(raw):
