@@ -105,6 +105,18 @@ def test_firmware_rows_build_pxe_command_lines(firmware, tmp_path):
 
 
 @pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))
+def test_first_nic_goes_before_the_booting_nic_and_nowhere(firmware, tmp_path):
+    common = dict(tap='tap0', mac='52:54:00:12:34:56', serial_log=tmp_path / 's.log', vars_copy=tmp_path / 'v.fd')
+    plain = qemu.qemu_command(firmware, **common)
+    argv = qemu.qemu_command(firmware, first_nic_mac='52:54:00:12:34:01', **common)
+    at = plain.index('-netdev')
+    assert argv[:at] == plain[:at] and argv[at + 4:] == plain[at:]
+    assert argv[at:at + 4] == ['-netdev', 'hubport,id=n1,hubid=1', '-device', '%s,netdev=n1,mac=52:54:00:12:34:01' % qemu.FIRMWARE[firmware].nic]
+    with pytest.raises(ValueError, match='first_nic_mac'):
+        qemu.boot(firmware, netns='ns', tap='tap0', mac='52:54:00:12:34:56', log_dir=tmp_path, first_nic_mac='52:54:00:12:34:56')
+
+
+@pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))
 def test_local_disk_is_the_second_boot_device_and_never_written(firmware, tmp_path):
     common = dict(tap='tap0', mac='52:54:00:12:34:56', serial_log=tmp_path / 's.log', vars_copy=tmp_path / 'v.fd')
     plain = qemu.qemu_command(firmware, **common)
