@@ -15,6 +15,9 @@ description:
   - This filter returns the string (tabs turned to spaces, ends trimmed) when iPXE reads it back
     unchanged, and fails naming the value when iPXE would misread it, so a kernel argument can never
     silently cut a command short or inject another one.
+  - A string ending in a backslash fails too - iPXE joins the next line of the script to a line ending in one.
+  - Put C(--) before a free text that may start with C(-), as in C(menu -- <title>), because iPXE's option parser
+    reads such a first word as an option.
 options:
   _input:
     description: The text to place in the script.

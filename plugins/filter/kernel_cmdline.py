@@ -14,7 +14,8 @@ description:
     a list value repeats the parameter (C(console) twice), values with spaces are double-quoted.
   - A list may mix C(name=value) strings, bare flags and dicts.
   - Values containing a double quote or a control character, and malformed names, fail with an
-    error naming them, because the kernel's parser cannot represent them.
+    error naming them, because the kernel's parser cannot represent them. Values holding a character whose
+    UTF-8 bytes include 0xa0 (which the kernel reads as a space) are double-quoted too.
 options:
   _input:
     description: The parameters.

@@ -15,10 +15,11 @@ import re
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _bootstr
 
-_NAME = re.compile(r'^[a-z0-9][a-z0-9_.-]{0,62}$')
-_FILE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
+# Full matches only: "$" would also match before a final newline.
+_NAME = re.compile(r'[a-z0-9][a-z0-9_.-]{0,62}')
+_FILE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.+-]*')
 _KEYS = {'name', 'title', 'kernel', 'initrd', 'cmdline', 'remote_src', 'architectures', 'chain'}
-_CHAIN_URL = re.compile(r'^https?://[^/\s]+(/\S*)?$')
+_CHAIN_URL = re.compile(r'https?://[^/\s]+(/\S*)?')
 
 
 class EntryError(ValueError):
@@ -29,7 +30,7 @@ def _file_name(where, path):
     if not isinstance(path, str) or not path.strip():
         raise EntryError('%s must be a file path, got %r' % (where, path))
     base = posixpath.basename(path.rstrip('/'))
-    if not _FILE.match(base):
+    if not _FILE.fullmatch(base):
         raise EntryError('%s %r: the file name %r must be letters, digits and . _ + - only (it is served over TFTP and HTTP)'
                          % (where, path, base))
     return base
@@ -39,14 +40,22 @@ def _cmdline(where, value):
     if value is None or value == '':
         return ''
     try:
-        text = value if isinstance(value, str) else _bootstr.kernel_cmdline(value)
-        return _bootstr.ipxe_escape(text)
+        return _bootstr.cmdline(value, where)
+    except _bootstr.BootStringError as exc:
+        raise EntryError(str(exc))
+
+
+def _title(where, value):
+    if not isinstance(value, str):
+        raise EntryError('%s must be a string, got %r' % (where, value))
+    try:
+        return _bootstr.menu_text(value, where)
     except _bootstr.BootStringError as exc:
         raise EntryError('%s: %s' % (where, exc))
 
 
 def _chain_url(where, url):
-    if not isinstance(url, str) or not _CHAIN_URL.match(url):
+    if not isinstance(url, str) or not _CHAIN_URL.fullmatch(url):
         raise EntryError('%s must be an http:// or https:// URL of an iPXE script, got %r' % (where, url))
     try:
         return _bootstr.ipxe_escape(url, single=True)
@@ -78,14 +87,12 @@ def entries(items, default=None, var='server_entries', default_var='server_defau
         if unknown:
             raise EntryError('%s has unknown keys %s (allowed: %s)' % (where, ', '.join(sorted(unknown)), ', '.join(sorted(_KEYS))))
         name = item.get('name')
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise EntryError('%s.name must be lowercase letters, digits, . _ - (at most 63), got %r' % (where, name))
         if name in names:
             raise EntryError('%s.name %r is used by another entry' % (where, name))
         names.add(name)
-        title = item.get('title') or name
-        if not isinstance(title, str):
-            raise EntryError('%s.title must be a string, got %r' % (where, title))
+        title = _title('%s.title' % where, item.get('title') or name)
         if item.get('chain') is not None:
             extra = sorted(key for key in ('kernel', 'initrd', 'cmdline') if item.get(key) not in (None, '', []))
             if extra:
@@ -94,7 +101,7 @@ def entries(items, default=None, var='server_entries', default_var='server_defau
             result.append({
                 'name': name,
                 'kind': 'chain',
-                'title': _cmdline('%s.title' % where, title),
+                'title': title,
                 'chain': _chain_url('%s.chain' % where, item.get('chain')),
                 'kernel_src': '',
                 'kernel': '',
@@ -117,7 +124,7 @@ def entries(items, default=None, var='server_entries', default_var='server_defau
         result.append({
             'name': name,
             'kind': 'kernel',
-            'title': _cmdline('%s.title' % where, title),
+            'title': title,
             'chain': '',
             'kernel_src': kernel,
             'kernel': kernel_file,

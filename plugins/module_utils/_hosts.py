@@ -51,6 +51,7 @@ def validate(hosts, site, var='hosts'):
     names = set(entry['name'] for entry in site['entries'])
     chains = set(entry['name'] for entry in site['entries'] if entry.get('chain'))
     not_ipxe = sorted(arch for arch, config in site['configs'].items() if config != 'ipxe')
+    grub = sorted(arch for arch, config in site['configs'].items() if config == 'grub')
     networks = site.get('networks') or []
     ranges = _net.ipv4_ranges(networks)
     result, macs, ips, hostnames = [], {}, {}, {}
@@ -106,10 +107,14 @@ def validate(hosts, site, var='hosts'):
             raise HostError('%s: boot_once needs an entry to boot once (not local, not menu), then the host boots locally' % where)
         cmdline = host.get('cmdline')
         try:
-            text = '' if cmdline in (None, '') else (cmdline if isinstance(cmdline, str) else _bootstr.kernel_cmdline(cmdline))
-            text = _bootstr.ipxe_escape(text) if text else ''
+            text = _bootstr.cmdline(cmdline) if cmdline not in (None, '') else ''
         except _bootstr.BootStringError as exc:
-            raise HostError('%s: cmdline: %s' % (where, exc))
+            raise HostError('%s: %s' % (where, exc))
+        try:
+            if text and grub:
+                _bootstr.grub_linux_words(text)
+        except _bootstr.BootStringError as exc:
+            raise HostError('%s: %s (GRUB boots %s)' % (where, exc, ', '.join(grub)))
         if len(text) > 2048:
             raise HostError('%s: cmdline is %d characters; kernels take at most 2048' % (where, len(text)))
         result.append({'mac': mac, 'ip': ip, 'hostname': hostname, 'lease_time': None if lease is None else str(lease),
@@ -160,7 +165,7 @@ def files(site, host, done=False, cache=None):
             scoped, renderers = cache['site']
             slot_host = dict(host, mac=_SLOT, hostname=None, entry=entry)
             renderings = cache[key] = [(kind, render(scoped, slot_host)) for kind, render in renderers]
-        who = host['mac'] + ((' (%s)' % host['hostname']) if host['hostname'] else '')
+        who = _render.host_who(host)
         for kind, text in renderings:
             if text.count(_SLOT) == 1:
                 text = text.replace(_SLOT, who)

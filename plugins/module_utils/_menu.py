@@ -31,7 +31,7 @@ def _title(where, value):
     if len(value) > _MAX_TITLE:
         raise MenuError('%s is %d characters long; menu lines hold at most %d' % (where, len(value), _MAX_TITLE))
     try:
-        return _bootstr.ipxe_escape(value)
+        return _bootstr.menu_text(value, where)
     except _bootstr.BootStringError as exc:
         raise MenuError('%s: %s' % (where, exc))
 

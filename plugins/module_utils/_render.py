@@ -17,6 +17,8 @@ Private to the collection.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _menu
 
 # GRUB's $grub_cpu and the removable-media loader name for each CPU of the architecture table.
@@ -38,15 +40,57 @@ class RenderError(ValueError):
     """A configuration that cannot be rendered."""
 
 
+# PXELINUX's SERIAL directive: port [baud [flow control]], numbers only.
+_SERIAL = re.compile(r'[0-9]{1,10}(?: [0-9]{1,10}){0,2}')
+_COMMENT_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+_COMMENT_END = re.compile(r'[\s\\]+\Z')
+_LINE_BREAK = re.compile(r'[\x00-\x1f\x7f\x85\u2028\u2029]')
+# Labels of PXELINUX entries the renderer makes itself; entries get "entry-<name>", so no entry name can
+# collide with one of these (PXELINUX finds a label by name among all the file's labels).
+PXELINUX_LOCAL = 'netboot-local'
+PXELINUX_BACK = 'netboot-back'
+PXELINUX_TEXT = 'netboot-text'
+
+
+def pxelinux_serial(value, var='pxelinux_serial'):
+    """Check a PXELINUX SERIAL setting (``port [baud [flow]]``, digits); return it as text ('' for none)."""
+    if value is None or value == '':
+        return ''
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not _SERIAL.fullmatch(str(value)):
+        raise RenderError('%s must be "port [baud [flow]]" in numbers separated by single spaces, such as "0 115200" '
+                          '(it is written as PXELINUX\'s SERIAL line), got %r' % (var, value))
+    return str(value)
+
+
+def _comment_lines(text):
+    """Lines of a free-text comment: split at every line break, control characters blanked, no trailing backslash.
+
+    A backslash at the end of an iPXE line joins the next line to it, comment or not (src/image/script.c).
+    """
+    lines = []
+    for line in text.splitlines():
+        line = _COMMENT_END.sub('', _COMMENT_CONTROL.sub(' ', line))
+        if line:
+            lines.append(line)
+    return lines
+
+
 def _header(site, host, comment='#'):
-    lines = ['%s %s' % (comment, line) for line in site.get('header', '').splitlines() if line.strip()]
+    lines = ['%s %s' % (comment, line) for line in _comment_lines(site.get('header') or '')]
     if host:
         what = ('local boot' if host.get('entry') == _menu.LOCAL else 'entry %s' % host['entry']) if host.get('entry') else 'the menu'
         if host.get('menu') and host.get('entry'):
             what = 'the menu, default %s' % ('local boot' if host['entry'] == _menu.LOCAL else host['entry'])
-        name = (' (%s)' % host['hostname']) if host.get('hostname') else ''
-        lines.append('%s Host %s%s: %s.' % (comment, host['mac'], name, what))
+        lines.append('%s Host %s: %s.' % (comment, host_who(host), what))
     return lines
+
+
+def host_who(host):
+    """"<mac> (<hostname>)" for a comment line: line breaks and control characters in the name made spaces."""
+    name = host.get('hostname')
+    if not name:
+        return host['mac']
+    return '%s (%s)' % (host['mac'], _LINE_BREAK.sub(' ', name))
 
 
 def _group_arches(site, config):
@@ -112,6 +156,12 @@ def _cmdline(entry, host):
     return ' '.join(part for part in (entry['cmdline'], extra) if part)
 
 
+def _cmdline_what(entry, host):
+    if host and host.get('cmdline'):
+        return 'entry %r with the cmdline of host %s' % (entry['name'], host['mac'])
+    return 'entry %r cmdline' % entry['name']
+
+
 def _title(entry_item, entries):
     return entry_item.get('title') or entries[entry_item['name']]['title']
 
@@ -129,7 +179,8 @@ def _ipxe_item_label(item, group, path):
 def _ipxe_menu(lines, group, title, items, timeout, target, path, entries, parent):
     label = 'menu-%s%s' % (group, ''.join('-%d' % index for index in path))
     lines.append(':%s' % label)
-    lines.append('menu %s' % title)
+    # "--": iPXE's getopt reads a first word starting with "-" as an option (a title "-= Lab =-").
+    lines.append('menu -- %s' % title)
     default_label = None
     for index, item in enumerate(items):
         if item['type'] == 'text':
@@ -184,17 +235,18 @@ def ipxe(site, host=None):
     lines = ['#!ipxe'] + _header(site, host)
     lines.append('set base %s' % site['base_url'])
     if host is None:
-        lines.append('echo netboot.pxe: iPXE ${version} on ${net0/chip} (${platform}/${buildarch}) mac ${net0/mac} ip ${net0/ip}')
+        # netX: the network device iPXE opened last, the one it booted from (net0 is only the first NIC).
+        lines.append('echo netboot.pxe: iPXE ${version} on ${netX/chip} (${platform}/${buildarch}) mac ${netX/mac} ip ${netX/ip}')
         if site.get('bios_chainload') and 'pcbios' in groups:
             lines += ['# A BIOS NIC whose option ROM is an iPXE of its own chainloads this server\'s',
                       '# BIOS boot file first, so every BIOS client runs the same iPXE build.',
                       'iseq ${platform} pcbios || goto netboot_host',
-                      'iseq ${net0/chip} undionly || chain %s || goto failed' % site['bios_chainload']]
+                      'iseq ${netX/chip} undionly || chain %s || goto failed' % site['bios_chainload']]
         lines += [':netboot_host',
                   '# A host with an assignment of its own has a script named after its MAC. --replace: that',
                   '# script takes this one\'s place, so when it fails (say local boot finds no disk) it returns',
                   '# to the firmware instead of falling through to the menu and its default entry.',
-                  'chain --replace --autofree ${base}/hosts/${net0/mac:hexhyp}.ipxe || goto netboot_menu']
+                  'chain --replace --autofree ${base}/hosts/${netX/mac:hexhyp}.ipxe || goto netboot_menu']
     lines.append(':netboot_menu')
     if 'pcbios' in groups:
         lines.append('iseq ${platform} pcbios && goto menu-pcbios || goto netboot_by_arch')
@@ -233,22 +285,35 @@ def ipxe(site, host=None):
     lines += ['', ':unsupported', 'echo netboot.pxe: no menu for ${platform}/${buildarch} clients on this server',
               '', ':failed', 'echo netboot.pxe: network boot failed; returning to the firmware',
               '# exit 1 rather than exit 0: some UEFI firmware drops into setup on success.', 'exit 1']
+    for line in lines:
+        if line.endswith('\\'):
+            raise RenderError('iPXE line %r ends with a backslash, which would join the next line to it' % line)
     return '\n'.join(lines) + '\n'
 
 
 # PXELINUX -----------------------------------------------------------------------------------------------
 
+# syslinux reads its configuration with fgets() into a 4096-byte buffer (MAX_LINE in com32/menu/readconfig.c):
+# the rest of a longer line would be read as a directive of its own.
+_PXELINUX_MAX_LINE = 4000
+
+
+def _pxelinux_name(name):
+    """The PXELINUX label of a target: "entry-<name>" for entries, so none equals a label of the renderer."""
+    return PXELINUX_LOCAL if name == _menu.LOCAL else 'entry-%s' % name
+
+
 def _pxelinux_label(lines, item, entries, host, target, indent):
     pad = '  ' * indent
     if item['type'] == _menu.LOCAL:
-        lines.append('%sLABEL local' % pad)
+        lines.append('%sLABEL %s' % (pad, PXELINUX_LOCAL))
         lines.append('%s  MENU LABEL %s' % (pad, item['title']))
         if target[0] == _menu.LOCAL:
             lines.append('%s  MENU DEFAULT' % pad)
         lines.append('%s  LOCALBOOT 0' % pad)
         return
     entry = entries[item['name']]
-    lines.append('%sLABEL %s' % (pad, entry['name']))
+    lines.append('%sLABEL %s' % (pad, _pxelinux_name(entry['name'])))
     lines.append('%s  MENU LABEL %s' % (pad, _title(item, entries)))
     if target[0] == entry['name']:
         lines.append('%s  MENU DEFAULT' % pad)
@@ -256,23 +321,31 @@ def _pxelinux_label(lines, item, entries, host, target, indent):
     if entry['initrds']:
         lines.append('%s  INITRD %s' % (pad, ','.join('%s/%s' % (entry['dir'], name) for name in entry['initrds'])))
     cmdline = _cmdline(entry, host)
+    if cmdline == '-':
+        # readconfig.c takes "APPEND -" for "no command line".
+        raise RenderError('%s is "-", which PXELINUX reads as no command line at all' % _cmdline_what(entry, host))
     if cmdline:
         lines.append('%s  APPEND %s' % (pad, cmdline))
 
 
-def _pxelinux_items(lines, items, entries, host, target, indent):
+def _pxelinux_items(lines, items, entries, host, target, indent, serials=None):
     pad = '  ' * indent
+    # Numbered, so the renderer's own labels are unique among themselves too.
+    serials = [0] if serials is None else serials
     for item in items:
+        if item['type'] in ('text', 'menu'):
+            serials[0] += 1
         if item['type'] == 'text':
             lines.append('%sMENU SEPARATOR' % pad)
-            lines.append('%sLABEL -' % pad)
+            lines.append('%sLABEL %s-%d' % (pad, PXELINUX_TEXT, serials[0]))
             lines.append('%s  MENU LABEL %s' % (pad, item['title']))
             lines.append('%s  MENU DISABLE' % pad)
         elif item['type'] == 'menu':
             lines.append('%sMENU BEGIN' % pad)
             lines.append('%s  MENU TITLE %s' % (pad, item['title']))
-            _pxelinux_items(lines, item['items'], entries, host, target, indent + 1)
-            lines.append('%s  LABEL back' % pad)
+            back = serials[0]
+            _pxelinux_items(lines, item['items'], entries, host, target, indent + 1, serials)
+            lines.append('%s  LABEL %s-%d' % (pad, PXELINUX_BACK, back))
             lines.append('%s    MENU LABEL < Back' % pad)
             lines.append('%s    MENU EXIT' % pad)
             lines.append('%sMENU END' % pad)
@@ -288,24 +361,34 @@ def pxelinux(site, host=None, serial=None):
         raise RenderError('no architecture is served by PXELINUX')
     items, timeout, target = _menu_for(site, host, groups['bios'], 'pxelinux')
     lines = _header(site, host)
-    serial = site.get('pxelinux_serial') if serial is None else serial
+    serial = pxelinux_serial(site.get('pxelinux_serial') if serial is None else serial)
     if serial:
         lines.append('SERIAL %s' % serial)
     if target[0] is None:
         lines += ['# Nothing to boot for BIOS clients: boot the next device.', 'PROMPT 0', 'TIMEOUT 0',
-                  'DEFAULT local', 'LABEL local', '  LOCALBOOT 0']
-        return '\n'.join(lines) + '\n'
+                  'DEFAULT %s' % PXELINUX_LOCAL, 'LABEL %s' % PXELINUX_LOCAL, '  LOCALBOOT 0']
+        return _pxelinux_text(lines)
     if timeout == 0:
         # No menu: PROMPT 0 with no UI boots DEFAULT at once.
-        lines += ['PROMPT 0', 'TIMEOUT 0', 'DEFAULT %s' % target[0]]
+        lines += ['PROMPT 0', 'TIMEOUT 0', 'DEFAULT %s' % _pxelinux_name(target[0])]
         item = ({'type': _menu.LOCAL, 'title': _menu.LOCAL_TITLE} if target[0] == _menu.LOCAL
                 else {'type': 'entry', 'name': target[0], 'title': None})
         _pxelinux_label(lines, item, entries, host, target, 0)
-        return '\n'.join(lines) + '\n'
+        return _pxelinux_text(lines)
     lines += ['UI menu.c32', 'PROMPT 0', 'MENU TITLE %s' % site['menu']['title'],
               # TIMEOUT counts tenths of a second.
-              'TIMEOUT %d' % (timeout * 10), 'ONTIMEOUT %s' % target[0], 'DEFAULT %s' % target[0]]
+              'TIMEOUT %d' % (timeout * 10), 'ONTIMEOUT %s' % _pxelinux_name(target[0]),
+              'DEFAULT %s' % _pxelinux_name(target[0])]
     _pxelinux_items(lines, items, entries, host, target, 0)
+    return _pxelinux_text(lines)
+
+
+def _pxelinux_text(lines):
+    for line in lines:
+        if len(line.encode('utf-8')) > _PXELINUX_MAX_LINE:
+            raise RenderError('PXELINUX line %r... is %d bytes long; PXELINUX reads lines of at most %d bytes (a kernel '
+                              'command line that long is too long for the kernel as well)'
+                              % (line[:60], len(line.encode('utf-8')), _PXELINUX_MAX_LINE))
     return '\n'.join(lines) + '\n'
 
 
@@ -334,27 +417,37 @@ def _grub_local(lines, cpu, pad):
 def _grub_items(lines, items, entries, host, cpu, indent):
     pad = '  ' * indent
     for index, item in enumerate(items):
+        # Options first, then "--" and the title: menuentry reads any word starting with "--" that names one of
+        # its options as that option, wherever it stands (grub-core/lib/arg.c).
         if item['type'] == 'text':
             # A disabled line: an entry that does nothing (GRUB menus have no separators).
-            lines.append('%smenuentry %s --id %s {' % (pad, _q(item['title']), _q('text-%d-%d' % (indent, index))))
+            lines.append('%smenuentry --id %s -- %s {' % (pad, _q('text-%d-%d' % (indent, index)), _q(item['title'])))
             lines.append('%s  true' % pad)
             lines.append('%s}' % pad)
         elif item['type'] == 'menu':
-            lines.append('%ssubmenu %s --id %s {' % (pad, _q(item['title']), _q('menu-%d-%d' % (indent, index))))
+            lines.append('%ssubmenu --id %s -- %s {' % (pad, _q('menu-%d-%d' % (indent, index)), _q(item['title'])))
             _grub_items(lines, item['items'], entries, host, cpu, indent + 1)
             lines.append('%s}' % pad)
         elif item['type'] == _menu.LOCAL:
-            lines.append('%smenuentry %s --id local {' % (pad, _q(item['title'])))
+            lines.append('%smenuentry --id local -- %s {' % (pad, _q(item['title'])))
             _grub_local(lines, cpu, pad)
             lines.append('%s}' % pad)
         else:
             entry = entries[item['name']]
-            lines.append('%smenuentry %s --id %s {' % (pad, _q(_title(item, entries)), _q('entry-' + entry['name'])))
-            words = ''.join(' %s' % _q(word) for word in _cmdline(entry, host).split())
+            lines.append('%smenuentry --id %s -- %s {' % (pad, _q('entry-' + entry['name']), _q(_title(item, entries))))
+            words = ''.join(' %s' % _q(word) for word in _grub_words(entry, host))
             lines.append('%s  linux /%s/%s%s' % (pad, entry['dir'], entry['kernel'], words))
             if entry['initrds']:
                 lines.append('%s  initrd%s' % (pad, ''.join(' /%s/%s' % (entry['dir'], name) for name in entry['initrds'])))
             lines.append('%s}' % pad)
+
+
+def _grub_words(entry, host):
+    """One GRUB word per kernel parameter: GRUB double-quotes a word with a space for the kernel itself."""
+    try:
+        return _bootstr.grub_linux_words(_cmdline(entry, host), _cmdline_what(entry, host))
+    except _bootstr.BootStringError as exc:
+        raise RenderError(str(exc))
 
 
 def _grub_default_id(items, target):

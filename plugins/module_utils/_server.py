@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _dnsmasq, _entries, _hosts, _loaders, _menu
+from ansible_collections.netboot.pxe.plugins.module_utils import _arch, _bootstr, _dnsmasq, _entries, _hosts, _loaders, _menu, _render
 
 _X86 = ('x86', 'x86_64')
 # Paths written unquoted into the dnsmasq and nginx configurations: no space, ";", "{" or quote can end the directive.
@@ -96,10 +96,22 @@ def site(plan_data, settings):
         'configs': dict((name, loader['config']) for name, loader in plan_data['loaders'].items()),
         'base_url': settings.get('base_url', ''),
         'bios_chainload': chainload,
-        'pxelinux_serial': settings.get('pxelinux_serial') or '',
+        'pxelinux_serial': _render.pxelinux_serial(settings.get('pxelinux_serial')),
         'networks': networks,
         'header': settings.get('header') or '',
     }
+
+
+def _grub_cmdlines(prefix, entries, loaders):
+    """An entry GRUB boots must have a command line GRUB can hand to the kernel unchanged (see _bootstr.grub_linux_words)."""
+    for index, entry in enumerate(entries):
+        grub = [name for name in entry['architectures'] if loaders.get(name, {}).get('config') == 'grub']
+        if not grub or not entry['cmdline']:
+            continue
+        try:
+            _bootstr.grub_linux_words(entry['cmdline'], '%sentries[%d].cmdline' % (prefix, index))
+        except _bootstr.BootStringError as exc:
+            raise ServerError('%s (GRUB boots this entry on %s)' % (exc, ', '.join(grub)))
 
 
 def _chain_loaders(prefix, entries, defaults, loaders):
@@ -132,6 +144,10 @@ def plan(settings, prefix='server_'):
     """Validate the server settings and return the plan (plain data)."""
     settings = dict(settings or {})
     _service_settings(prefix, settings)
+    try:
+        _render.pxelinux_serial(settings.get('pxelinux_serial'), prefix + 'pxelinux_serial')
+    except _render.RenderError as exc:
+        raise ServerError(str(exc))
     served = settings.get('architectures') or []
     try:
         loaders = _loaders.choose(
@@ -164,6 +180,7 @@ def plan(settings, prefix='server_'):
         raise ServerError(str(exc))
     served_names = [arch['name'] for arch in dhcp['architectures']]
     _entry_arches(prefix, entries, items, served_names)
+    _grub_cmdlines(prefix, entries, loaders)
     defaults = _defaults(prefix, entries, served_names, settings.get('default_entry') or None, settings.get('default_entries'))
     _chain_loaders(prefix, entries, defaults, loaders)
     try:

@@ -244,8 +244,13 @@ def _load_site(module):
         module.fail_json(msg='site: %s does not exist; run the netboot.pxe.server role first (it writes it)' % path)
     except ValueError as exc:
         module.fail_json(msg='site: %s is not valid JSON: %s' % (path, exc))
-    if not isinstance(data, dict) or 'site' not in data:
+    if not isinstance(data, dict) or not isinstance(data.get('site'), dict):
         module.fail_json(msg='site: %s is not a netboot.pxe site description' % path)
+    try:
+        # Written into every per-host PXELINUX file: a newline in it would add directives of its own.
+        _render.pxelinux_serial(data['site'].get('pxelinux_serial'), 'pxelinux_serial')
+    except _render.RenderError as exc:
+        module.fail_json(msg='site: %s: %s' % (path, exc))
     return data, hashlib.sha256(raw).hexdigest()
 
 
