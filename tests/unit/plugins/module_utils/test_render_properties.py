@@ -526,8 +526,8 @@ def test_models_read_what_the_loaders_read():
     with pytest.raises(LoaderError):
         ipxe_getopt(['menu', '-=', 'x'])
     # GRUB: quotes, escapes, comments, variables, menuentry "--".
-    assert grub_tokens("linux 'a b'\\ c \"d $x\" # e\n") == [('WORD', 'linux'), ('WORD', 'a b c'), ('WORD', 'd \x00$x\x00'),
-                                                              ('OP', '\n')]
+    words = [('WORD', 'linux'), ('WORD', 'a b c'), ('WORD', 'd \x00$x\x00'), ('OP', '\n')]
+    assert grub_tokens("linux 'a b'\\ c \"d $x\" # e\n") == words
     assert grub_menu_args(['menuentry', '--id', 'x', '--', '--id', 'y']) == ([('id', 'x')], ['--id', 'y'])
     assert grub_menu_args(['menuentry', '--- Tools ---', '--id', 'x']) == ([('id', 'x')], ['--- Tools ---'])
     assert _bootstr.grub_loader_cmdline(['a=b c', "d'e", 'f']) == '"a=b c" d\\\'e f'
