@@ -40,6 +40,7 @@ def _probes_cli():
 
 # =========================================================================== pure tests
 
+
 def _options_of(packet):
     return _pxeproto.parse_options(packet[240:])
 
@@ -132,7 +133,7 @@ def test_uuid_is_stable_per_mac_and_xid_random():
 @pytest.mark.parametrize('msg_type', [3, 'REQUEST', 'request'])
 def test_request_fields(msg_type):
     packet = _pxeproto.build_discover(MAC, arch=7, msg_type=msg_type, ciaddr='10.99.0.7', requested_ip='10.99.0.7',
-                                   server_id='10.99.0.1', xid=7)
+                                      server_id='10.99.0.1', xid=7)
     reply = _pxeproto.parse_reply(packet)
     assert reply['msg_type'] == 'REQUEST'
     assert reply['ciaddr'] == '10.99.0.7'
@@ -202,7 +203,7 @@ def test_parse_option_overload_and_rfc3396_concatenation():
 def test_parse_overload_file_only_keeps_sname():
     area = bytes((53, 1, 2, 52, 1, 1)) + b'\xff'
     reply = _pxeproto.parse_reply(make_reply(sname=b'tftp.lab\0', bootfile=bytes((67, 3)) + b'a.0' + b'\xff',
-                                          options_area=area))
+                                             options_area=area))
     assert reply['overload'] == 1
     assert reply['sname'] == 'tftp.lab' and reply['file'] == ''
     assert reply['bootfile'] == 'a.0'
@@ -229,7 +230,7 @@ def test_pxe_vendor_options_decoded():
     # What dnsmasq proxyDHCP sends a BIOS client (captured from dnsmasq 2.90 with pxe-service=x86PC,"BIOS boot",...).
     vendor = bytes.fromhex('060103' + '0a0400505845' + '08078001010a630003' + '090c80010942494f5320626f6f74' + 'ff')
     area = _pxeproto.encode_options([(53, b'\x02'), (54, socket.inet_aton('10.99.0.3')), (60, b'PXEClient'),
-                                  (43, vendor)]) + b'\xff'
+                                     (43, vendor)]) + b'\xff'
     reply = _pxeproto.parse_reply(make_reply(yiaddr='0.0.0.0', options_area=area))
     assert reply['is_proxy_offer'] is True
     subs = {sub['name']: sub['value'] for sub in reply['vendor_options']}
