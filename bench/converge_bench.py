@@ -122,8 +122,8 @@ def table(runs, base_ref):
     lines.append('')
     for phase in PHASES:
         value = medians['current', phase]
-        lines.append('%s: %.2f s (target <= %.0f s): %s'
-                     % (phase, value, TARGET_SECONDS[phase], 'met' if value <= TARGET_SECONDS[phase] else 'NOT MET'))
+        verdict = 'met' if value <= TARGET_SECONDS[phase] else 'NOT MET'
+        lines.append('%s: %.2f s (target <= %.0f s): %s' % (phase, value, TARGET_SECONDS[phase], verdict))
     speedup = medians['baseline', 'rerun'] / medians['current', 'rerun']
     lines.append('rerun speed-up: %.2fx (target >= %.1fx): %s' % (speedup, RERUN_SPEEDUP,
                                                                   'met' if speedup >= RERUN_SPEEDUP else 'NOT MET'))

@@ -15,8 +15,11 @@ Private to the collection.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import math
 import os
+import re
 import tempfile
 import time
 
@@ -200,24 +203,107 @@ def assignment_key(host):
     return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
 
 
+REPORT_PREFIX = '/netboot-pxe/report/'
+_REPORT_MAC = re.compile(r'[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}')
+_LEASE_MAC = re.compile(r'[0-9a-f]{2}(:[0-9a-f]{2}){5}')
+
+
+def _address(text):
+    """``text`` as a normalized IP address string (IPv4-mapped IPv6 as IPv4), or None when it is not one."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(address, 'ipv4_mapped', None)
+    return str(mapped or address)
+
+
 def read_reports(path, macs):
-    """{mac: last report time} from the report log (lines "<epoch> <addr> <uri>", uri ending in the dashed MAC)."""
+    """{mac: [(time, client address), ...]} from the report log, for the MACs in ``macs`` only.
+
+    The log has one line per request, ``<epoch> <client address> <uri>`` (nginx's ``$msec $remote_addr $uri``),
+    the uri being ``/netboot-pxe/report/<mac>`` with the MAC in colon or dash form. Lines of any other shape
+    (a uri with spaces in it makes more fields) are skipped: they cannot name a client address and a MAC.
+    """
     found = {}
-    if not path or not os.path.exists(path):
+    if not path or not macs:
         return found
-    with open(path, 'r', encoding='utf-8', errors='replace') as handle:
+    try:
+        handle = open(path, 'r', encoding='utf-8', errors='replace')
+    except FileNotFoundError:
+        return found
+    except OSError as exc:
+        raise HostError('report_log: %s cannot be read (%s); fix its permissions or set report_log to another file'
+                        % (path, exc.strerror or exc))
+    with handle:
         for line in handle:
             parts = line.split()
-            if len(parts) < 3:
+            if len(parts) != 3 or not parts[2].startswith(REPORT_PREFIX):
+                continue
+            tail = parts[2][len(REPORT_PREFIX):].rstrip('/').lower()
+            if not _REPORT_MAC.fullmatch(tail):
+                continue
+            mac = tail.replace('-', ':')
+            if mac not in macs:
                 continue
             try:
                 stamp = float(parts[0])
             except ValueError:
                 continue
-            tail = parts[2].rstrip('/').rsplit('/', 1)[-1].lower().replace('-', ':')
-            if tail in macs:
-                found[tail] = max(stamp, found.get(tail, 0.0))
+            address = _address(parts[1])
+            if address is not None and not math.isnan(stamp):
+                found.setdefault(mac, []).append((stamp, address))
     return found
+
+
+def read_leases(path):
+    """dnsmasq's lease file as ({mac: [(expiry or 0 for infinite, IPv4 address), ...]}, problem).
+
+    ``problem`` is None when the file was read, else why no lease can be trusted (missing, unreadable).
+    Lines that are not an IPv4 lease (``<expiry> <mac> <ip> <hostname> <client id>``: IPv6 leases, a
+    ``duid`` line, a line cut off while dnsmasq rewrites the file, garbage) are skipped, never trusted.
+    """
+    if not path:
+        return {}, 'there is no lease file to look the address up in (lease_file, server_lease_file for the role, is "")'
+    try:
+        with open(path, 'r', encoding='utf-8', errors='replace') as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        return {}, 'the lease file %s does not exist' % path
+    except OSError as exc:
+        return {}, 'the lease file %s cannot be read (%s)' % (path, exc.strerror or exc)
+    leases = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) != 5 or not parts[0].isdigit() or not _LEASE_MAC.fullmatch(parts[1].lower()):
+            continue
+        try:
+            address = ipaddress.IPv4Address(parts[2])
+        except ValueError:
+            continue
+        leases.setdefault(parts[1].lower(), []).append((int(parts[0]), str(address)))
+    return leases, None
+
+
+def report_refusal(host, stamp, address, leases):
+    """Why a report of ``host`` at ``stamp`` from ``address`` is not accepted, or None when it is.
+
+    A report counts only from the address the server gave that MAC: its reserved ``ip`` when it has
+    one, else an address the lease file ``leases`` (``read_leases``' result) leases to it, unexpired at
+    the report's time. Any other client on the LAN could otherwise end another host's installation.
+    """
+    if host['ip']:
+        if address == host['ip']:
+            return None
+        return 'sent from %s, not from the address reserved for the host (%s)' % (address, host['ip'])
+    table, problem = leases
+    if problem:
+        return 'sent from %s; the host has no reserved ip and %s, so the address cannot be checked' % (address, problem)
+    mine = table.get(host['mac'], [])
+    if any(leased == address and (expiry == 0 or expiry >= stamp) for expiry, leased in mine):
+        return None
+    return 'sent from %s, which the lease file does not lease to the host (leased to it: %s)' % (
+        address, ', '.join(sorted(set(leased for _expiry, leased in mine))) or 'nothing')
 
 
 def _digest(data):
@@ -354,23 +440,26 @@ def _same(path, data):
     return b''.join(chunks) == data
 
 
-def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, completed=(), now=None, absent_macs=()):
+def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, completed=(), now=None, absent_macs=(), leases=None):
     """Work out what to write and remove. Pure apart from reading the current files.
 
     ``roots``: {'boot': boot root, 'dhcp': dnsmasq dhcp-hostsdir}. With ``exclusive`` every
     managed file not needed by ``hosts`` goes; without it only those of ``absent_macs``. Returns a dict:
     write {abs path: text}, remove [abs paths], unchanged (count), once (new boot-once
-    state), flipped [macs that reported and now boot locally].
+    state), flipped [macs that reported and now boot locally], ignored_reports [reports of
+    waiting boot-once hosts refused by ``report_refusal``: {mac, address, count, last, reason}].
+    ``reports``: the report log; ``leases``: dnsmasq's lease file (None or "": none).
     """
     now = time.time() if now is None else now
     completed = set(_net.normalize_mac(mac) for mac in completed)
     macs = set(host['mac'] for host in hosts)
-    reported = read_reports(reports, macs) if reports else {}
+    reported = read_reports(reports, set(host['mac'] for host in hosts if host['boot_once']))
+    lease_info = None  # read_leases(leases): once, and only when a report has to be checked against it
     old_once = state.get('once', {})
     absent = set(_net.normalize_mac(mac) for mac in absent_macs)
     # Without exclusive, hosts not listed keep their boot-once record.
     once = {} if exclusive else dict((mac, rec) for mac, rec in old_once.items() if mac not in absent and mac not in macs)
-    flipped = []
+    flipped, ignored = [], {}
     wanted = {}
     cache = {}
     for host in hosts:
@@ -382,7 +471,23 @@ def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, complete
                 record = {'key': key, 'since': now, 'done': False}
             else:
                 record = dict(record)
-            if not record['done'] and (host['mac'] in completed or reported.get(host['mac'], 0) > record['since']):
+            accepted = False
+            if not record['done']:
+                for stamp, address in reported.get(host['mac'], ()):
+                    if stamp <= record['since']:
+                        continue
+                    if lease_info is None and not host['ip']:
+                        lease_info = read_leases(leases)
+                    reason = report_refusal(host, stamp, address, lease_info)
+                    if reason is None:
+                        accepted = True
+                        continue
+                    seen = ignored.setdefault((host['mac'], address), {'mac': host['mac'], 'address': address, 'count': 0,
+                                                                       'last': stamp, 'reason': reason})
+                    seen['count'] += 1
+                    if stamp >= seen['last']:
+                        seen['last'], seen['reason'] = stamp, reason
+            if not record['done'] and (host['mac'] in completed or accepted):
                 record['done'] = True
                 record['at'] = now
                 flipped.append(host['mac'])
@@ -422,7 +527,7 @@ def plan_sync(site, hosts, roots, state, exclusive=False, reports=None, complete
             wanted[path] = None
             records[path] = state['files'][path]
     return {'wanted': wanted, 'write': write, 'remove': remove, 'unchanged': unchanged, 'once': once, 'flipped': flipped,
-            'records': records}
+            'records': records, 'ignored_reports': [ignored[key] for key in sorted(ignored)]}
 
 
 def _owner(path):
@@ -468,6 +573,9 @@ def apply_sync(plan, state_path, mode=0o644, uid=None, gid=None, inputs=None):
             # Kept files: unchanged ones with their stamp, others (not ours to check this run) as known.
             files_state[path] = plan['records'].get(path, 1)
     state = {'version': STATE_VERSION, 'files': files_state, 'once': plan['once']}
+    if plan.get('ignored_reports'):
+        # Shown again by a run that takes the no-change shortcut (same reports, same leases).
+        state['ignored_reports'] = plan['ignored_reports']
     if inputs is not None:
         state['input'] = inputs
     directory = os.path.dirname(state_path)

@@ -114,16 +114,23 @@ def _pending(once):
     return any(not record.get('done') for record in once.values())
 
 
-def input_digest(parts, once, report_log):
+def _stat(path):
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return 'missing'
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def input_digest(parts, once, report_log, lease_file=None):
     """Digest of ``parts`` (JSON-able: code, site bytes digest, hosts, options) and, while a boot-once
-    host waits for its report (``once``: boot-once state), of the report log's size, mtime and inode."""
+    host waits for its report (``once``: boot-once state), of the report log's size, mtime and inode,
+    and the lease file's (a report is checked against the leases: a new lease can make it count)."""
     report = None
     if report_log and _pending(once):
-        try:
-            info = os.stat(report_log)
-            report = [info.st_size, info.st_mtime_ns, info.st_ino]
-        except FileNotFoundError:
-            report = 'missing'
+        report = _stat(report_log)
+        if lease_file:
+            report = [report, _stat(lease_file)]
     text = json.dumps([_DIGEST_VERSION, parts, report], sort_keys=True, separators=(',', ':'))
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
@@ -146,7 +153,7 @@ def _same_digest(path, info, stamp):
         return False
 
 
-def verify(state, parts, report_log):
+def verify(state, parts, report_log, lease_file=None):
     """Number of managed files still exactly as last written, when the state records this input; else None.
 
     A file counts only when its size and mtime (nanoseconds) equal those recorded after writing it
@@ -154,7 +161,7 @@ def verify(state, parts, report_log):
     replaced or edited file sends the run down the full path, which puts it right.
     """
     recorded = state.get('input')
-    if not isinstance(recorded, dict) or recorded.get('digest') != input_digest(parts, state.get('once', {}), report_log):
+    if not isinstance(recorded, dict) or recorded.get('digest') != input_digest(parts, state.get('once', {}), report_log, lease_file):
         return None
     count = 0
     for path, stamp in state.get('files', {}).items():

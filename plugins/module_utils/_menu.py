@@ -57,17 +57,20 @@ def _items(where, items, names, depth, used):
         kinds = [kind for kind in ('entry', 'menu', 'text', LOCAL) if kind in item]
         if len(kinds) != 1:
             raise MenuError('%s must have exactly one of entry, menu, text, local; got keys %s'
-                            % (here, ', '.join(sorted(item)) or 'none'))
+                            % (here, ', '.join(sorted(str(key) for key in item)) or 'none'))
         kind = kinds[0]
         allowed = {'entry': {'entry', 'title', 'key'}, 'menu': {'menu', 'items', 'key'}, 'text': {'text'},
                    LOCAL: {LOCAL, 'title', 'key'}}[kind]
         unknown = set(item) - allowed
         if unknown:
             raise MenuError('%s has unknown keys %s (a %s item takes %s)'
-                            % (here, ', '.join(sorted(unknown)), kind, ', '.join(sorted(allowed))))
+                            % (here, ', '.join(sorted(str(key) for key in unknown)), kind, ', '.join(sorted(allowed))))
         key = _key('%s.key' % here, item.get('key'))
         if kind == 'entry':
             name = item['entry']
+            if not isinstance(name, str):
+                raise MenuError('%s.entry must be the name of an entry (a string), got %s %r'
+                                % (here, type(name).__name__, name))
             if name not in names:
                 raise MenuError('%s.entry %r is not the name of an entry (names: %s)'
                                 % (here, name, ', '.join(sorted(names)) or 'none'))
@@ -110,7 +113,7 @@ def validate(menu, entry_names, var='server_menu'):
         raise MenuError('%s must be a dict with title, timeout, default and items, got %r' % (var, menu))
     unknown = set(menu) - _MENU_KEYS
     if unknown:
-        raise MenuError('%s has unknown keys %s (allowed: %s)' % (var, ', '.join(sorted(unknown)), ', '.join(sorted(_MENU_KEYS))))
+        raise MenuError('%s has unknown keys %s (allowed: %s)' % (var, ', '.join(sorted(str(key) for key in unknown)), ', '.join(sorted(_MENU_KEYS))))
     names = list(entry_names)
     if LOCAL in names:
         raise MenuError('%s: an entry is named %r, which the menu reserves for booting from the local disk; rename it' % (var, LOCAL))

@@ -25,12 +25,18 @@ description:
     HTTP request to C(<base_url>/netboot-pxe/report/<mac>), logged by the server role's nginx to
     O(report_log)) or is listed in O(completed); from the next run on it boots from its local disk.
     Changing the host's entry or command line arms boot-once again.
+  - A report counts only when it came from the address the server gave that MAC - the host's reserved
+    C(ip), or, for a host without one, an address O(lease_file) leases to it (unexpired at the report's
+    time). Any other report for a waiting host is listed in RV(ignored_reports) with the reason, warned
+    about, and never switches the host. A host without C(ip) and without a readable lease file
+    (C(server_lease_file="") keeps leases in memory only; proxy DHCP leases nothing) cannot report -
+    give it an C(ip) or use O(completed).
   - Reads the server's boot entries, menu and loaders from O(site), which the C(netboot.pxe.server) role
     writes.
 notes:
   - No-change shortcut - the state file records a digest of everything the files depend on (the host list or
     the bytes of O(hosts_file) or O(hosts_src), the O(site) file, the options, the module's own code and, while a boot-once host
-    waits for its report, the O(report_log)'s size and mtime) and each written file's size and mtime. When a run
+    waits for its report, the O(report_log)'s and O(lease_file)'s size and mtime) and each written file's size and mtime. When a run
     finds the same digest and every managed file still matching, nothing is validated or rendered (result
     C(input_unchanged=true)); a deleted or edited managed file, a changed entry, site or option, a new report or
     a collection upgrade takes the full path, which puts every file right.
@@ -132,6 +138,11 @@ options:
   report_log:
     description: Log of boot reports (lines C(<epoch> <client> <uri>)); default from O(site). Empty to ignore reports.
     type: path
+  lease_file:
+    description:
+      - dnsmasq's lease file, to check that a report of a host without a reserved C(ip) came from an address
+        leased to its MAC; default from O(site). Empty for none (then only hosts with an C(ip) can report).
+    type: path
   owner:
     description: Owner of the boot files (dnsmasq's C(tftp-secure) serves only files its user owns); default from O(site).
     type: str
@@ -209,6 +220,14 @@ boot_once:
   description: Boot-once state per MAC (C(done), C(since), C(at)).
   returned: always
   type: dict
+ignored_reports:
+  description:
+    - Reports of boot-once hosts still waiting for theirs that did not count, one per MAC and client address -
+      C(mac), C(address) (the client that sent them), C(count), C(last) (epoch of the latest) and C(reason)
+      (e.g. not the host's reserved address, not leased to it, no lease file). They never switch the host.
+  returned: always
+  type: list
+  elements: dict
 reloaded:
   description: Whether the reservation service was told to re-read its hosts.
   returned: always
@@ -299,6 +318,18 @@ def _ids(module, owner):
     return entry.pw_uid, None
 
 
+# Ignored boot-once reports warned about one by one; the rest in one line (all are in ignored_reports).
+_WARNED_REPORTS = 10
+
+
+def _warn_ignored(module, ignored):
+    for item in ignored[:_WARNED_REPORTS]:
+        module.warn('boot-once report for %s ignored (%d request(s), the last at %.3f): %s'
+                    % (item['mac'], item['count'], item['last'], item['reason']))
+    if len(ignored) > _WARNED_REPORTS:
+        module.warn('%d more ignored boot-once reports: see ignored_reports' % (len(ignored) - _WARNED_REPORTS))
+
+
 # Hosts echoed back in the result's invocation.module_args; the rest is summarized.
 _ECHOED_HOSTS = 100
 
@@ -334,6 +365,7 @@ def main():
             dhcp_hosts_dir=dict(type='path'),
             state_file=dict(type='path', default='/var/lib/netboot-pxe/pxe_hosts.json'),
             report_log=dict(type='path'),
+            lease_file=dict(type='path'),
             owner=dict(type='str'),
             reload_service=dict(type='str'),
         ),
@@ -358,6 +390,7 @@ def main():
         if not roots[key] or not os.path.isdir(roots[key]):
             module.fail_json(msg='%s: %r is not a directory (set it, or run the netboot.pxe.server role first)' % (name, roots[key]))
     report_log = data.get('report_log') if params['report_log'] is None else params['report_log']
+    lease_file = data.get('lease_file') if params['lease_file'] is None else params['lease_file']
     reload_service = data.get('reload_service') if params['reload_service'] is None else params['reload_service']
     owner = params['owner'] if params['owner'] is not None else data.get('owner')
 
@@ -370,13 +403,15 @@ def main():
     # Everything the files depend on besides the boot-once reports (added by _hosts_input while one is pending).
     fingerprint = _hosts_input.code_fingerprint()
     parts = [fingerprint, site_digest, 'hosts_src' if params['hosts_src'] else params['hosts_file'], digest,
-             params['exclusive'], params['completed'], roots, owner, report_log]
+             params['exclusive'], params['completed'], roots, owner, report_log, lease_file]
     if fingerprint is not None:
-        verified = _hosts_input.verify(state, parts, report_log)
+        verified = _hosts_input.verify(state, parts, report_log, lease_file)
         if verified is not None:
+            ignored = state.get('ignored_reports', [])
+            _warn_ignored(module, ignored)
             result = dict(changed=False, hosts=state['input'].get('hosts', 0), written=[], written_count=0, removed=[],
                           unchanged=state['input'].get('files', verified), flipped=[], boot_once=state.get('once', {}),
-                          reloaded=False, input_unchanged=True)
+                          ignored_reports=ignored, reloaded=False, input_unchanged=True)
             if module._diff:
                 result['diff'] = {'before': '', 'after': '', 'before_header': 'managed files before',
                                   'after_header': 'managed files after'}
@@ -396,14 +431,14 @@ def main():
         absent_macs = [_hosts.validate([{'mac': host['mac']}], site, var='%s (absent)' % var)[0]['mac'] for host in absent]
         completed = [_hosts.validate([{'mac': mac}], site, var='completed')[0]['mac'] for mac in params['completed']]
         plan = _hosts.plan_sync(site, hosts, roots, state, exclusive=params['exclusive'], reports=report_log,
-                                completed=completed, absent_macs=absent_macs)
+                                completed=completed, absent_macs=absent_macs, leases=lease_file)
     except _hosts.HostError as exc:
         module.fail_json(msg=str(exc))
     except _render.RenderError as exc:
         module.fail_json(msg='site: %s' % exc)
     inputs = None
     if fingerprint is not None:
-        inputs = {'digest': _hosts_input.input_digest(parts, plan['once'], report_log), 'hosts': len(hosts),
+        inputs = {'digest': _hosts_input.input_digest(parts, plan['once'], report_log, lease_file), 'hosts': len(hosts),
                   'files': len(plan['write']) + plan['unchanged']}
 
     dhcp_root = os.path.join(roots['dhcp'], '')
@@ -412,11 +447,12 @@ def main():
     old_files = state.get('files', {})
     state_changed = (plan['once'] != state.get('once', {}) or set(plan['wanted']) != set(old_files)
                      or any(old_files.get(path) != stamp for path, stamp in plan['records'].items())
-                     or state.get('input') != inputs)
+                     or state.get('input') != inputs or state.get('ignored_reports', []) != plan['ignored_reports'])
+    _warn_ignored(module, plan['ignored_reports'])
     changed = bool(plan['write'] or plan['remove'])
     result = dict(changed=changed, hosts=len(hosts), written=sorted(plan['write'])[:100], written_count=len(plan['write']),
                   removed=plan['remove'], unchanged=plan['unchanged'], flipped=plan['flipped'], boot_once=plan['once'],
-                  reloaded=False, input_unchanged=False)
+                  ignored_reports=plan['ignored_reports'], reloaded=False, input_unchanged=False)
     if module._diff:
         result['diff'] = {
             'before': ''.join('%s\n' % path for path in sorted(list(plan['write']) + plan['remove']) if os.path.exists(path)),

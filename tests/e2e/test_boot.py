@@ -4,7 +4,9 @@
 """Real firmware boots against the server that playbooks/pxe_server.yml configured.
 
 Each test serves a fresh random token on the kernel command line and requires the
-initramfs marker to carry it, so a stale file on the server can never pass.
+initramfs marker to carry it, so a stale file on the server can never pass. Every boot also
+checks that a parameter whose value holds spaces (server.SPACED_PARAM) reached the kernel as one
+value: on GRUB clients that is the proof for issue 12, item 3.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import secrets
 import pytest
 
 from harness import qemu
+from server import SPACED_PARAM
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +36,14 @@ def assert_booted(result, token, firmware_type, **fields):
     assert result.ok, 'no marker (QEMU %s); serial log tail:\n%s' % ('timed out' if result.timed_out else 'exited %s' % result.returncode, log[-3000:])
     ok, checked = qemu.booted(result, token, firmware_type, **fields)
     assert ok, '%s; marker: %s' % (checked, result.marker)
+    assert_spaced_param_intact(result)
+
+
+def assert_spaced_param_intact(result):
+    """The kernel parsed SPACED_PARAM as one value: init's environment holds exactly that value."""
+    name, value = SPACED_PARAM
+    arrived = result.init_environ().get(name)
+    assert arrived == value, '%s arrived as %r, not %r; /proc/cmdline: %s' % (name, arrived, value, result.fields['cmdline'])
 
 
 def test_bios_ipxe_rom_boots_the_http_script(pxe_server, log_dir, record_boot):

@@ -14,6 +14,7 @@ import pytest
 
 from harness import assets, qemu
 from lab import netlab
+from server import SPACED_PARAM
 from test_boot import TIMEOUT, assert_booted
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +36,7 @@ def test_arm64_uefi_grub_beside_x86_64(pxe_server, log_dir, record_boot):
                                      server_default_entries={'efi-arm64': 'e2e-arm64'})
     variables['server_entries'].append({
         'name': 'e2e-arm64', 'title': 'netboot.pxe end-to-end test (arm64)', 'kernel': str(kernel), 'initrd': str(initrd),
-        'cmdline': {'console': 'ttyAMA0', 'panic': -1, 'quiet': True, 'netboot_e2e_token': arm_token},
+        'cmdline': {'console': 'ttyAMA0', 'panic': -1, 'quiet': True, 'netboot_e2e_token': arm_token, SPACED_PARAM[0]: SPACED_PARAM[1]},
         'architectures': ['efi-arm64'],
     })
     pxe_server.apply(variables)

@@ -70,6 +70,19 @@ def test_marker_parsed_from_serial_log_with_ansi(tmp_path):
     }
 
 
+def test_init_environ_from_the_marker():
+    environ = b'HOME=/\0TERM=linux\0preseed/late_command=in-target systemctl enable ssh\0odd=a=b \xc3\xa9\0'
+    text = qemu.clean_serial(b'PXE-E2E-OK arch=bios machine=x86_64 secureboot=na environ=%s cmdline=quiet\r\n' % environ.hex().encode())
+    marker, fields = qemu.find_marker(text)
+    result = qemu.BootResult(firmware='bios', nic=None, mac=None, ok=True, marker=marker, fields=fields)
+    assert result.init_environ() == {
+        'HOME': '/', 'TERM': 'linux', 'preseed/late_command': 'in-target systemctl enable ssh', 'odd': 'a=b \u00e9'}
+    assert fields['cmdline'] == 'quiet'
+    # A marker without the field (an initramfs from before it) parses, with an empty environment.
+    marker, fields = qemu.find_marker(qemu.clean_serial(SAMPLE_SERIAL))
+    assert qemu.BootResult(firmware='uefi', nic=None, mac=None, ok=True, marker=marker, fields=fields).init_environ() == {}
+
+
 def test_half_written_marker_waits_for_its_newline():
     text = qemu.clean_serial(b'boot\r\nPXE-E2E-OK arch=bios machine=x86_64 secureboot=na cmdline=console=tty')
     assert qemu.find_marker(text, complete_only=True) == (None, {})
@@ -169,6 +182,18 @@ def test_firmware_rows_build_pxe_command_lines(firmware, tmp_path):
     assert '-no-reboot' in argv and '-nodefaults' in argv
     assert argv[-1] == '%s,netdev=n0,mac=52:54:00:12:34:56,bootindex=1' % spec.nic
     assert ('file=%s/v,,1.fd' % tmp_path in ' '.join(argv)) == (spec.code is not None)
+
+
+@pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))
+def test_first_nic_goes_before_the_booting_nic_and_nowhere(firmware, tmp_path):
+    common = dict(tap='tap0', mac='52:54:00:12:34:56', serial_log=tmp_path / 's.log', vars_copy=tmp_path / 'v.fd')
+    plain = qemu.qemu_command(firmware, **common)
+    argv = qemu.qemu_command(firmware, first_nic_mac='52:54:00:12:34:01', **common)
+    at = plain.index('-netdev')
+    assert argv[:at] == plain[:at] and argv[at + 4:] == plain[at:]
+    assert argv[at:at + 4] == ['-netdev', 'hubport,id=n1,hubid=1', '-device', '%s,netdev=n1,mac=52:54:00:12:34:01' % qemu.FIRMWARE[firmware].nic]
+    with pytest.raises(ValueError, match='first_nic_mac'):
+        qemu.boot(firmware, netns='ns', tap='tap0', mac='52:54:00:12:34:56', log_dir=tmp_path, first_nic_mac='52:54:00:12:34:56')
 
 
 @pytest.mark.parametrize('firmware', sorted(qemu.FIRMWARE))
@@ -283,12 +308,16 @@ def test_cached_arm64_assets_are_reused_without_download(arm64_boot_files, monke
 def test_direct_boot_prints_marker_with_our_cmdline(boot_files, log_dir):
     kernel, initrd = boot_files
     token = secrets.token_hex(8)
-    result = qemu.direct_boot(kernel, initrd, 'netboot_pxe_token=%s' % token, log_dir=log_dir)
+    # QEMU hands -append to the kernel verbatim: a quoted value with spaces reaches init as one value.
+    result = qemu.direct_boot(kernel, initrd, 'netboot_pxe_token=%s spaced/param="in-target systemctl enable ssh"' % token,
+                              log_dir=log_dir)
     assert result.ok, result.serial_log.read_text(errors='replace')[-2000:]
     assert result.fields['arch'] == 'bios'
     assert result.fields['machine'] == 'x86_64'
     assert result.fields['secureboot'] == 'na'
     assert result.cmdline_params()['netboot_pxe_token'] == token
+    environ = result.init_environ()
+    assert environ['netboot_pxe_token'] == token and environ['spaced/param'] == 'in-target systemctl enable ssh', environ
     assert not result.timed_out and result.returncode == 0
     assert 0 < result.seconds < 90
     assert _gone(result.pid)

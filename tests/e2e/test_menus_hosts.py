@@ -7,6 +7,7 @@ A client whose MAC has an assignment boots its entry (its own token) while anoth
 client sits in the menu until the timeout and boots the menu's default. Removing the
 assignment sends the first client back to the menu, and dnsmasq keeps running (same
 MainPID): per-host files are hot. Boot-once: after a reported boot the host boots locally.
+Under iPXE the assigned host boots from its second NIC, so the lookup must use the NIC that booted.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ LOADERS = {
 }
 # What each loader shows on the console when it draws the menu.
 MENU_SEEN = {'ipxe': MENU_TITLE, 'pxelinux': MENU_TITLE, 'grub': 'Per-host entries'}
+# The iPXE host is a two-NIC machine booting from its second NIC (HOST_MAC, iPXE's net1); its first
+# NIC (this MAC, net0) is connected to nothing. The assignment must follow the NIC that booted.
+FIRST_NIC = {'ipxe': '52:54:00:e2:20:f1'}
 
 
 def dnsmasq_pid(pxe_server):
@@ -57,8 +61,9 @@ def re_changed(output):
     return int(re.search(r'changed=(\d+)', output[output.rindex('PLAY RECAP'):]).group(1))
 
 
-def boot(pxe_server, firmware, mac, tap, log_dir, name):
-    return qemu.boot(firmware, netns=pxe_server.lab.lan_ns, tap=tap, mac=mac, log_dir=log_dir, timeout=TIMEOUT, name=name)
+def boot(pxe_server, firmware, mac, tap, log_dir, name, first_nic_mac=None):
+    return qemu.boot(firmware, netns=pxe_server.lab.lan_ns, tap=tap, mac=mac, log_dir=log_dir, timeout=TIMEOUT, name=name,
+                     first_nic_mac=first_nic_mac)
 
 
 @pytest.mark.parametrize('loader', sorted(LOADERS))
@@ -73,10 +78,11 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
     pxe_server.apply(variables)
     pid = dnsmasq_pid(pxe_server)
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        host = pool.submit(boot, pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host')
+        host = pool.submit(boot, pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host', FIRST_NIC.get(loader))
         other = pool.submit(boot, pxe_server, firmware, OTHER_MAC, 'tap1', log_dir, 'other')
         host, other = host.result(), other.result()
-    record_boot('%s: per-host entry (%s)' % (firmware, loader), host, host_token, firmware)
+    record_boot('%s: per-host entry (%s%s)' % (firmware, loader, ', 2nd NIC' if loader in FIRST_NIC else ''), host,
+                host_token, firmware)
     record_boot('%s: menu default after timeout (%s)' % (firmware, loader), other, default_token, firmware)
     assert_booted(host, host_token, firmware)
     assert_booted(other, default_token, firmware)
@@ -96,17 +102,31 @@ def test_host_entry_menu_default_and_hot_removal(pxe_server, log_dir, record_boo
         assert re_changed(rerun.stdout) == 0, rerun.stdout[-4000:]
     assert '52-54-00-e2-20-01' not in host_files(pxe_server)
     again = record_boot('%s: assignment removed -> menu (%s)' % (firmware, loader),
-                        boot(pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host-after'), default_token, firmware)
+                        boot(pxe_server, firmware, HOST_MAC, 'tap0', log_dir, 'host-after', FIRST_NIC.get(loader)),
+                        default_token, firmware)
     assert_booted(again, default_token, firmware)
     assert MENU_SEEN[loader] in qemu.clean_serial(again.serial_log.read_bytes())
 
 
 def report(pxe_server, mac):
-    """What an installer's last step does: GET <base>/netboot-pxe/report/<mac> (from the PXE LAN)."""
+    """What an installer's last step does: GET <base>/netboot-pxe/report/<mac>, from the address the host leased.
+
+    The server counts a report only from the address it gave that MAC; the test VM has powered off, so the
+    LAN namespace borrows that address (from dnsmasq's lease file) for the request.
+    """
+    leases = pxe_server.ssh('cat /var/lib/misc/netboot-pxe-dnsmasq.leases')
+    address = [line.split()[2] for line in leases.splitlines() if line.split()[1:2] == [mac]][0]
     url = 'http://10.77.0.1/netboot-pxe/report/%s' % mac.replace(':', '-')
-    code = ('import urllib.request, sys; r = urllib.request.urlopen(sys.argv[1], timeout=10); print(r.status)')
-    out = subprocess.run(['ip', 'netns', 'exec', pxe_server.lab.lan_ns, 'python3', '-c', code, url],
-                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    code = ('import http.client, sys, urllib.parse; u = urllib.parse.urlsplit(sys.argv[1]); '
+            'c = http.client.HTTPConnection(u.hostname, 80, timeout=10, source_address=(sys.argv[2], 0)); '
+            'c.request("GET", u.path); print(c.getresponse().status)')
+    ns = pxe_server.lab.lan_ns
+    subprocess.run(['ip', '-n', ns, 'addr', 'add', address + '/32', 'dev', 'br0'], check=True)
+    try:
+        out = subprocess.run(['ip', 'netns', 'exec', ns, 'python3', '-c', code, url, address],
+                             check=True, stdout=subprocess.PIPE, text=True).stdout
+    finally:
+        subprocess.run(['ip', '-n', ns, 'addr', 'del', address + '/32', 'dev', 'br0'], check=False)
     assert out.strip() == '204'
 
 

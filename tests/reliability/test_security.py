@@ -269,3 +269,97 @@ def test_tftpd_hpa_read_only_and_confined(hardened, record_case):
     finally:
         hardened.ssh('rm -f %s/root-only' % ROOT)
         hardened.apply(hardened.variables('security-back-to-dnsmasq'))
+
+
+# Boot-once reports: GET /netboot-pxe/report/<mac> counts only from the address the server gave that MAC.
+REPORT_RESERVED = ('52:54:00:5e:c0:21', '10.77.0.77')   # boot-once host with a reservation
+REPORT_POOL = '52:54:00:5e:c0:22'                        # boot-once host on a pool lease
+LEASE_FILE = '/var/lib/misc/netboot-pxe-dnsmasq.leases'
+# GET a URL with a chosen source address, from inside the LAN namespace; prints the status code.
+_GET_FROM = ('import http.client, sys; c = http.client.HTTPConnection(sys.argv[1], 80, timeout=10, source_address=(sys.argv[2], 0)); '
+             'c.request("GET", sys.argv[3]); print(c.getresponse().status)')
+
+
+def _report_path(mac):
+    return '/netboot-pxe/report/%s' % mac.replace(':', '-')
+
+
+def _report_from(lab, address, mac):
+    """The installer's report, sent from ``address`` (added to the LAN namespace's bridge for the request)."""
+    netlab.run(['ip', '-n', lab.lan_ns, 'addr', 'add', address + '/32', 'dev', 'br0'])
+    try:
+        proc = subprocess.run(['ip', 'netns', 'exec', lab.lan_ns, sys.executable, '-c', _GET_FROM, SERVER_IP, address,
+                               _report_path(mac)], capture_output=True, text=True, timeout=30, check=False)
+    finally:
+        netlab.run(['ip', '-n', lab.lan_ns, 'addr', 'del', address + '/32', 'dev', 'br0'], check=False)
+    return proc.stdout.strip() or proc.stderr.strip()[-300:]
+
+
+def _lease(client, mac):
+    """DISCOVER and REQUEST from the LAN with ``mac``, as the host's firmware does: the address dnsmasq acked, or None."""
+    offers = [r for r in client.dhcp(mac).get('replies', []) if r.get('msg_type') == 'OFFER' and r.get('yiaddr') != '0.0.0.0']
+    if not offers:
+        return None
+    proc = subprocess.run(['ip', 'netns', 'exec', client.lab.lan_ns, sys.executable, PROBES, 'dhcp', 'br0', mac, '--arch', '0',
+                           '--msg-type', 'REQUEST', '--requested-ip', offers[0]['yiaddr'], '--server-id', offers[0]['server_id'],
+                           '--timeout', '4'], capture_output=True, text=True, timeout=60, check=False)
+    try:
+        replies = json.loads(proc.stdout.strip().splitlines()[-1]).get('replies', [])
+    except (ValueError, IndexError):
+        return None
+    acks = [r['yiaddr'] for r in replies if r.get('msg_type') == 'ACK']
+    return acks[0] if acks else None
+
+
+def _assignments(pxe_server, macs):
+    """{mac: 'entry' or 'local' or the script} from the host's iPXE file on the server."""
+    result = {}
+    for mac in macs:
+        script = pxe_server.ssh('cat %s/hosts/%s.ipxe' % (ROOT, mac.replace(':', '-')))
+        result[mac] = 'entry' if 'goto entry-' in script else 'local' if 'goto local-' in script else script[-200:]
+    return result
+
+
+def test_boot_once_report_counts_only_from_the_hosts_address(hardened, record_case):
+    """Another LAN client reporting a boot-once host's MAC leaves it installing; the host's own report flips it."""
+    client = LanClient(hardened.lab)
+    mac_reserved, reserved_ip = REPORT_RESERVED
+    macs = [mac_reserved, REPORT_POOL]
+    variables = hardened.variables('security-report', host_tokens={mac: 'security-report-%d' % i for i, mac in enumerate(macs)})
+    for host in variables['server_hosts']:
+        host['boot_once'] = True
+        if host['mac'] == mac_reserved:
+            host['ip'] = reserved_ip
+    hardened.apply(variables)
+    armed = _assignments(hardened, macs)
+    # The attacker: the probe host (10.77.0.250) reports both MACs.
+    forged = {mac: client.http_raw(SERVER_IP, _report_path(mac)).get('status') for mac in macs}
+    rerun = hardened.apply(variables)
+    kept = _assignments(hardened, macs)
+    state = json.loads(hardened.ssh('cat /var/lib/netboot-pxe/pxe_hosts.json'))
+    ignored = sorted((item['mac'], item['address']) for item in state.get('ignored_reports', []))
+    # ansible-playbook wraps warnings (at spaces and hyphens): compare without whitespace.
+    flat = ''.join(rerun.stdout.split())
+    warned = [mac for mac in macs if 'boot-oncereportfor%signored' % mac in flat]
+    expected = sorted((mac, netlab.PROBE_IP) for mac in macs)
+    passed = (armed == kept == {mac: 'entry' for mac in macs} and forged == {mac: 204 for mac in macs}
+              and ignored == expected and warned == macs)
+    record_case('security', 'boot-once report from another host', 'GET %s and %s from %s (not their address), rerun the role'
+                % (_report_path(mac_reserved), _report_path(REPORT_POOL), netlab.PROBE_IP),
+                'nginx %s; assignments before %s, after %s; ignored_reports %s; warned for %s'
+                % (forged, armed, kept, ignored, warned), passed, nothing_lost=kept == armed)
+    assert passed, (forged, armed, kept, state.get('ignored_reports'), rerun.stdout[-3000:])
+
+    # The hosts themselves: the reserved one from its ip, the pool one from the address dnsmasq leases it.
+    leased = _lease(client, REPORT_POOL)
+    in_lease_file = bool(leased) and ('%s %s' % (REPORT_POOL, leased)) in hardened.ssh('cat %s' % LEASE_FILE)
+    sent = {mac_reserved: _report_from(hardened.lab, reserved_ip, mac_reserved)}
+    if leased:
+        sent[REPORT_POOL] = _report_from(hardened.lab, leased, REPORT_POOL)
+    hardened.apply(variables)
+    after = _assignments(hardened, macs)
+    passed = in_lease_file and sent == {mac: '204' for mac in macs} and after == {mac: 'local' for mac in macs}
+    record_case('security', 'boot-once report from the host itself', 'GET the report URLs from %s (reserved) and %s '
+                '(leased to the MAC by DHCP), rerun the role' % (reserved_ip, leased),
+                'nginx %s; lease in %s: %s; assignments now %s' % (sent, LEASE_FILE, in_lease_file, after), passed)
+    assert passed, (leased, sent, after)

@@ -42,8 +42,10 @@ BUSYBOX = Path('/bin/busybox')
 MARKER = 'PXE-E2E-OK'
 
 # /init of the test initramfs. efivarfs is a module in Debian's kernel (absent here), so the Secure
-# Boot state comes from the kernel's own "Secure boot enabled/disabled" log line. The leading empty
-# line makes the marker start a fresh console line even if firmware left a partial one.
+# Boot state comes from the kernel's own "Secure boot enabled/disabled" log line. Besides
+# /proc/cmdline the marker carries init's environment (``environ=``, qemu.BootResult.init_environ):
+# the values the kernel itself parsed. The leading empty line makes the marker start a fresh
+# console line even if firmware left a partial one.
 INIT_SCRIPT = r'''#!/bin/sh
 # netboot.pxe end-to-end test initramfs: report how this kernel was booted, then power off.
 /bin/busybox --install -s /bin
@@ -58,8 +60,11 @@ if [ -d /sys/firmware/efi ]; then
   sb=$(dmesg | grep -o -i -m1 -E 'secure boot (enabled|disabled)' | cut -d' ' -f3 | tr 'A-Z' 'a-z')
   [ -n "$sb" ] || sb=unknown
 fi
-printf '\n%s arch=%s machine=%s secureboot=%s cmdline=%s\n' \
-  '@MARKER@' "$fw" "$(uname -m)" "$sb" "$(cat /proc/cmdline)"
+# The environment the kernel handed to init (unknown name=value parameters land there, as the
+# kernel parsed them), hex-encoded so any byte in a value survives the console line.
+environ=$(od -An -v -tx1 /proc/1/environ | tr -d ' \n')
+printf '\n%s arch=%s machine=%s secureboot=%s environ=%s cmdline=%s\n' \
+  '@MARKER@' "$fw" "$(uname -m)" "$sb" "$environ" "$(cat /proc/cmdline)"
 sync
 poweroff -f
 '''.replace('@MARKER@', MARKER)

@@ -121,6 +121,15 @@ class BootResult:
         """The marker's kernel command line as {key: value} (bare flags map to '')."""
         return parse_cmdline(self.fields.get('cmdline', ''))
 
+    def init_environ(self):
+        """init's environment as {name: value}: what the kernel made of the command line.
+
+        The kernel passes each ``name=value`` parameter it does not know itself (a name without
+        ``.``) to init as an environment variable, after its own parsing (double quotes removed),
+        so this shows whether a value holding spaces arrived as one value. {} without the field.
+        """
+        return parse_environ(self.fields.get('environ', ''))
+
 
 def parse_cmdline(cmdline):
     """Split a kernel command line like the kernel does: whitespace, double quotes group a value."""
@@ -129,6 +138,16 @@ def parse_cmdline(cmdline):
         key, _sep, value = token.partition('=')
         params[key.replace('"', '')] = value.replace('"', '')
     return params
+
+
+def parse_environ(hex_text):
+    """The marker's ``environ=`` field (hex of /proc/1/environ, NUL-separated) as {name: value}."""
+    environ = {}
+    for item in bytes.fromhex(hex_text).decode('utf-8', errors='replace').split('\0'):
+        if item:
+            name, _sep, value = item.partition('=')
+            environ[name] = value
+    return environ
 
 
 def clean_serial(raw):
@@ -234,15 +253,27 @@ def _disk_args(spec, disk):
     return args
 
 
-def qemu_command(firmware, *, tap, mac, serial_log, vars_copy=None, disk=None):
+def _first_nic_args(spec, first_nic_mac):
+    """A NIC ahead of the booting one (the guest's first NIC: iPXE's net0), with no boot index.
+
+    Its netdev is a port of a QEMU hub that has no other port, so nothing it sends reaches the LAN.
+    """
+    if first_nic_mac is None:
+        return []
+    return ['-netdev', 'hubport,id=n1,hubid=1', '-device', '%s,netdev=n1,mac=%s' % (spec.nic, first_nic_mac)]
+
+
+def qemu_command(firmware, *, tap, mac, serial_log, vars_copy=None, disk=None, first_nic_mac=None):
     """The QEMU argv (without the netns wrapper) for a PXE boot of ``firmware`` on tap ``tap``.
 
     ``disk`` (a raw image) adds a local disk the firmware boots from after the network.
+    ``first_nic_mac`` adds an unconnected NIC before the booting one: the client boots from its second NIC.
     """
     spec = firmware_spec(firmware)
     if spec.code is not None and vars_copy is None:
         raise ValueError('firmware %r needs a copy of %s' % (firmware, spec.vars_template))
     return ([spec.qemu, *spec.machine, *_common_args(spec.memory_mb, serial_log), *_pflash_args(spec, vars_copy),
+             *_first_nic_args(spec, first_nic_mac),
              '-netdev', 'tap,id=n0,ifname=%s,script=no,downscript=no' % tap,
              '-device', '%s,netdev=n0,mac=%s,bootindex=1' % (spec.nic, mac), *_disk_args(spec, disk)])
 
@@ -273,22 +304,26 @@ def _validate(netns, tap, mac, name):
         raise ValueError('name is used in file names and may hold only [A-Za-z0-9._-]: %r' % (name,))
 
 
-def boot(firmware, *, netns, tap, mac, log_dir, timeout=150, name=None, disk=None):
+def boot(firmware, *, netns, tap, mac, log_dir, timeout=150, name=None, disk=None, first_nic_mac=None):
     """PXE-boot one client on ``tap`` inside network namespace ``netns`` and wait for the marker.
 
     The caller owns the namespace, the tap and the servers behind it. Files written to ``log_dir``:
     ``<name>.serial.log``, ``<name>.cmd`` (the exact command), ``<name>.stderr`` and, for UEFI,
     ``<name>.vars.fd``. ``disk``: a raw image attached as a local disk, booted after the network
-    (see _disk_args; assets.local_disk() builds one).
+    (see _disk_args; assets.local_disk() builds one). ``first_nic_mac``: a multi-NIC client whose
+    first NIC (this MAC, connected to nothing) does not boot; it boots from the NIC ``mac`` on ``tap``.
     """
     spec = firmware_spec(firmware)
     name = name or '%s-%s' % (firmware, mac.replace(':', '').lower())
     _validate(netns, tap, mac, name)
+    if first_nic_mac is not None and (not _MAC.match(first_nic_mac) or first_nic_mac.lower() == mac.lower()):
+        raise ValueError('first_nic_mac must be a MAC other than %s, got %r' % (mac, first_nic_mac))
     _check_installed(spec)
     _check_disk(disk)
     log_dir, vars_copy, serial_log = _prepare_logs(spec, log_dir, name)
     argv = ['ip', 'netns', 'exec', netns,
-            *qemu_command(firmware, tap=tap, mac=mac, serial_log=serial_log, vars_copy=vars_copy, disk=disk)]
+            *qemu_command(firmware, tap=tap, mac=mac, serial_log=serial_log, vars_copy=vars_copy, disk=disk,
+                          first_nic_mac=first_nic_mac)]
     result = BootResult(firmware=firmware, nic=spec.nic, mac=mac, ok=False, marker=None, serial_log=serial_log)
     return _run(argv, result, log_dir, name, timeout)
 

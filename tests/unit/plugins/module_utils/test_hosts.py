@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _hosts, _menu, _render, _server
 
@@ -127,7 +129,7 @@ def test_without_exclusive_only_absent_hosts_go(disk):
 
 
 def test_boot_once_flips_after_a_report(disk):
-    host = {'mac': '52:54:00:00:00:01', 'entry': 'debian', 'boot_once': True}
+    host = {'mac': '52:54:00:00:00:01', 'ip': '10.77.0.9', 'entry': 'debian', 'boot_once': True}
     ipxe = disk.boot / 'hosts' / '52-54-00-00-00-01.ipxe'
     plan = disk.sync([host], reports=str(disk.reports), now=1000.0)
     assert 'goto entry-debian' in ipxe.read_text() and not plan['flipped']
@@ -149,6 +151,149 @@ def test_boot_once_flip_by_hand(disk):
     disk.sync([host])
     plan = disk.sync([host], completed=['52-54-00-00-00-01'])
     assert plan['flipped'] == ['52:54:00:00:00:01']
+
+
+MAC = '52:54:00:00:00:01'
+RESERVED = {'mac': MAC, 'ip': '10.77.0.9', 'entry': 'debian', 'boot_once': True}
+POOL = {'mac': MAC, 'entry': 'debian', 'boot_once': True}
+IPXE = os.path.join('hosts', '52-54-00-00-00-01.ipxe')
+
+
+def report(stamp, address, mac='52-54-00-00-00-01'):
+    return '%.3f %s /netboot-pxe/report/%s\n' % (stamp, address, mac)
+
+
+def installing(disk):
+    return 'goto entry-debian' in (disk.boot / IPXE).read_text()
+
+
+def test_report_from_another_address_than_the_reserved_one_is_ignored(disk):
+    disk.sync([RESERVED], reports=str(disk.reports), now=1000.0)
+    # Another client on the LAN reports the host (twice), in colon and dash spelling.
+    disk.reports.write_text(report(1001.0, '10.77.0.250') + report(1002.0, '10.77.0.250', MAC))
+    plan = disk.sync([RESERVED], reports=str(disk.reports), now=1003.0)
+    assert not plan['flipped'] and installing(disk) and not plan['write']
+    assert plan['ignored_reports'] == [{'mac': MAC, 'address': '10.77.0.250', 'count': 2, 'last': 1002.0,
+                                        'reason': 'sent from 10.77.0.250, not from the address reserved for the host (10.77.0.9)'}]
+    assert _hosts.load_state(disk.state)['ignored_reports'] == plan['ignored_reports']
+    # The host itself reports from its reserved address (IPv4-mapped, as a dual-stack nginx logs it): it flips.
+    with open(str(disk.reports), 'a') as handle:
+        handle.write(report(1004.0, '::ffff:10.77.0.9'))
+    plan = disk.sync([RESERVED], reports=str(disk.reports), now=1005.0)
+    assert plan['flipped'] == [MAC] and not installing(disk)
+    assert [item['address'] for item in plan['ignored_reports']] == ['10.77.0.250']  # still shown beside the flip
+    # Done: nothing waits, nothing is listed any more.
+    assert disk.sync([RESERVED], reports=str(disk.reports), now=1006.0)['ignored_reports'] == []
+
+
+def test_a_reserved_host_does_not_count_a_leased_address(disk, tmp_path):
+    leases = tmp_path / 'dnsmasq.leases'
+    leases.write_text('0 %s 10.77.0.150 * *\n' % MAC)  # a pool lease from before the reservation
+    disk.sync([RESERVED], reports=str(disk.reports), now=1000.0)
+    disk.reports.write_text(report(1001.0, '10.77.0.150'))
+    plan = disk.sync([RESERVED], reports=str(disk.reports), leases=str(leases), now=1002.0)
+    assert not plan['flipped'] and installing(disk) and plan['ignored_reports'][0]['address'] == '10.77.0.150'
+
+
+LEASES = ('1700002000 52:54:00:00:00:01 10.77.0.150 web01 01:52:54:00:00:00:01\n'
+          '0 52:54:00:00:00:02 10.77.0.151 * *\n'
+          'duid 00:01:00:01:2c:5e:7a:01:52:54:00:00:00:99\n'
+          '1700002000 1234 fd00::15 web01 00:01:00:01:2c\n')
+
+
+def test_pool_host_counts_only_its_leased_address(disk, tmp_path):
+    leases = tmp_path / 'dnsmasq.leases'
+    leases.write_text(LEASES)
+    disk.sync([POOL], reports=str(disk.reports), now=1700000000.0)
+    # From the address leased to another MAC, and from an address nobody leased: ignored.
+    disk.reports.write_text(report(1700000001.0, '10.77.0.151') + report(1700000002.0, '10.77.0.199'))
+    plan = disk.sync([POOL], reports=str(disk.reports), leases=str(leases), now=1700000003.0)
+    assert not plan['flipped'] and installing(disk)
+    reason = 'which the lease file does not lease to the host (leased to it: 10.77.0.150)'
+    got = [(item['address'], reason in item['reason']) for item in plan['ignored_reports']]
+    assert got == [('10.77.0.151', True), ('10.77.0.199', True)]
+    # From the leased address after the lease ran out: not the host's address any more.
+    with open(str(disk.reports), 'a') as handle:
+        handle.write(report(1700002001.0, '10.77.0.150'))
+    assert not disk.sync([POOL], reports=str(disk.reports), leases=str(leases), now=1700002002.0)['flipped']
+    # From the leased address while the lease holds: it flips.
+    with open(str(disk.reports), 'a') as handle:
+        handle.write(report(1700001000.0, '10.77.0.150'))
+    plan = disk.sync([POOL], reports=str(disk.reports), leases=str(leases), now=1700002003.0)
+    assert plan['flipped'] == [MAC] and not installing(disk)
+
+
+@pytest.mark.parametrize('content,why', [
+    (None, 'the lease file {path} does not exist'),
+    ('', 'leased to it: nothing'),
+    ('\x00\xff\xfegarbage\n1700002000 52:54:00:00:00:01\n52:54:00:00:00:01 10.77.0.150\n'
+     '1700002000 52:54:00:00:00:01 10.77.0.150 *\nx 52:54:00:00:00:01 10.77.0.150 * *\n'
+     '1700002000 52:54:00:00:00:01 10.77.0.1500 * *\n1700002000 52:54:00:00:00:01 fd00::1 * *\n', 'leased to it: nothing'),
+    ('directory', 'the lease file {path} cannot be read'),
+])
+def test_missing_or_corrupt_lease_file_accepts_nothing(disk, tmp_path, content, why):
+    leases = tmp_path / 'dnsmasq.leases'
+    if content == 'directory':
+        leases.mkdir()
+    elif content is not None:
+        leases.write_bytes(content.encode('latin-1'))
+    disk.sync([POOL], reports=str(disk.reports), now=1700000000.0)
+    disk.reports.write_text(report(1700000001.0, '10.77.0.150'))
+    plan = disk.sync([POOL], reports=str(disk.reports), leases=str(leases), now=1700000002.0)
+    assert not plan['flipped'] and installing(disk)
+    assert why.format(path=leases) in plan['ignored_reports'][0]['reason']
+
+
+@pytest.mark.parametrize('leases', [None, ''])
+def test_without_a_lease_file_only_reserved_hosts_can_report(disk, leases):
+    disk.sync([POOL, dict(RESERVED, mac='52:54:00:00:00:02')], reports=str(disk.reports), now=1000.0)
+    disk.reports.write_text(report(1001.0, '10.77.0.150') + report(1001.0, '10.77.0.9', '52-54-00-00-00-02'))
+    plan = disk.sync([POOL, dict(RESERVED, mac='52:54:00:00:00:02')], reports=str(disk.reports), leases=leases, now=1002.0)
+    assert plan['flipped'] == ['52:54:00:00:00:02'] and installing(disk)
+    assert plan['ignored_reports'][0]['reason'] == ('sent from 10.77.0.150; the host has no reserved ip and there is no lease file to '
+                                                    'look the address up in (lease_file, server_lease_file for the role, is ""), so the '
+                                                    'address cannot be checked')
+
+
+def test_unreadable_report_log_is_an_error_naming_it(disk, tmp_path):
+    disk.reports.mkdir()
+    with pytest.raises(_hosts.HostError, match='report_log: %s cannot be read' % disk.reports):
+        disk.sync([RESERVED], reports=str(disk.reports), now=1000.0)
+    assert disk.listing() == []  # nothing written before the refusal
+
+
+@pytest.mark.parametrize('line', [
+    # A uri with spaces in it (nginx logs spaces unescaped) tries to put the reserved address in the third field.
+    '1001.000 10.77.0.250 /netboot-pxe/report/x 10.77.0.9 /netboot-pxe/report/52-54-00-00-00-01\n',
+    '1001.000 10.77.0.250 /netboot-pxe/report/ 10.77.0.9 /netboot-pxe/report/52-54-00-00-00-01\n',
+    '1001.000 10.77.0.9\n',
+    'nan 10.77.0.9 /netboot-pxe/report/52-54-00-00-00-01\n',
+    '1001.000 not-an-address /netboot-pxe/report/52-54-00-00-00-01\n',
+    '1001.000 10.77.0.9 /elsewhere/52-54-00-00-00-01\n',
+    '1001.000 10.77.0.9 /netboot-pxe/report/52-54-00-00-00-01-ff\n',
+    '1001.000 10.77.0.9 /netboot-pxe/report/52:54-00-00-00-01\n',
+])
+def test_report_lines_of_another_shape_count_for_nothing(disk, line):
+    disk.sync([RESERVED], reports=str(disk.reports), now=1000.0)
+    disk.reports.write_text(line)
+    plan = disk.sync([RESERVED], reports=str(disk.reports), now=1002.0)
+    assert not plan['flipped'] and plan['ignored_reports'] == [] and installing(disk)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(reports=st.lists(st.tuples(st.floats(1000.5, 2000.0), st.ip_addresses(v=4)), max_size=8))
+def test_no_report_from_another_address_flips_a_host(tmp_path_factory, reports):
+    disk = Disk(tmp_path_factory.mktemp('disk'))
+    leases = disk.reports.parent / 'dnsmasq.leases'
+    leases.write_text('0 %s 10.77.0.150 * *\n' % MAC)
+    hosts = [RESERVED, dict(POOL, mac='52:54:00:00:00:02')]
+    disk.sync(hosts, reports=str(disk.reports), now=1000.0)
+    reports = [(stamp, str(address)) for stamp, address in reports if str(address) not in ('10.77.0.9', '10.77.0.150')]
+    disk.reports.write_text(''.join(report(stamp, address, mac) for stamp, address in reports
+                                    for mac in ('52-54-00-00-00-01', '52:54:00:00:00:02')))
+    plan = disk.sync(hosts, reports=str(disk.reports), leases=str(leases), now=3000.0)
+    assert not plan['flipped'] and installing(disk)
+    assert sum(item['count'] for item in plan['ignored_reports']) == 2 * len(reports)
 
 
 def test_corrupt_state_file_is_reported(disk):

@@ -53,6 +53,12 @@ def test_choose_default_falls_back_in_order():
     ({'items': [{'menu': 'a', 'items': [{'menu': 'b', 'items': [{'menu': 'c', 'items': [{'menu': 'd', 'items': ['debian']}]}]}]}]},
      'submenus nest at most 4 deep'),
     ({'items': [42]}, 'server_menu.items[0] must be an entry name'),
+    # Wrong types are errors naming the item, not crashes (unhashable list, unsortable mixed keys).
+    ({'items': [{'entry': ['debian']}]}, "server_menu.items[0].entry must be the name of an entry (a string), got list"),
+    ({'items': [{'entry': {'name': 'debian'}}]}, 'server_menu.items[0].entry must be the name of an entry (a string), got dict'),
+    ({'items': [{1: 'a', 'b': 2}]}, 'server_menu.items[0] must have exactly one of entry, menu, text, local; got keys 1, b'),
+    ({'items': [{'entry': 'debian', 1: 'a', 'b': 2}]}, 'server_menu.items[0] has unknown keys 1, b'),
+    ({'items': ['debian'], 1: 'a', 'b': 2}, 'server_menu has unknown keys 1, b'),
 ])
 def test_bad_menus_name_the_item(menu, message):
     with pytest.raises(_menu.MenuError) as excinfo:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible.module_utils import basic
 
 from ansible_collections.netboot.pxe.plugins.module_utils import _server
 
@@ -85,6 +86,62 @@ def test_absent_host_and_boot_once_report(setup, capsys, tmp_path):
     assert 'goto local-' in (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text()
     result = run(setup, capsys, hosts=[{'mac': '52:54:00:00:00:01', 'state': 'absent'}])
     assert len(result['removed']) == 3 and result['reloaded']
+
+
+@pytest.fixture
+def warned(monkeypatch):
+    """The module's warnings, recorded here: ansible-core keeps them in process-wide state, which would hand them
+    to the results of later in-process module runs (other tests)."""
+    texts = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: texts.append(text))
+    return texts
+
+
+def test_report_from_another_address_is_ignored_and_shown(setup, capsys, tmp_path, warned):
+    host = dict(HOSTS[0], boot_once=True)
+    run(setup, capsys, hosts=[host])
+    reports = tmp_path / 'reports.log'
+    reports.write_text('9999999990.5 10.77.0.250 /netboot-pxe/report/52-54-00-00-00-01\n')
+    for _attempt in range(2):  # the rerun takes the no-change shortcut and still shows it
+        result = run(setup, capsys, hosts=[host])
+        assert result['rc'] == 0 and result['flipped'] == [] and not result['boot_once']['52:54:00:00:00:01']['done']
+        assert result['ignored_reports'] == [{'mac': '52:54:00:00:00:01', 'address': '10.77.0.250', 'count': 1, 'last': 9999999990.5,
+                                              'reason': 'sent from 10.77.0.250, not from the address reserved for the host (10.77.0.21)'}]
+        assert warned == ['boot-once report for 52:54:00:00:00:01 ignored (1 request(s), the last at 9999999990.500): '
+                          'sent from 10.77.0.250, not from the address reserved for the host (10.77.0.21)']
+        assert 'goto entry-debian' in (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text()
+        del warned[:]
+    assert result['input_unchanged']
+    with open(str(reports), 'a') as handle:
+        handle.write('9999999991.0 10.77.0.21 /netboot-pxe/report/52-54-00-00-00-01\n')
+    result = run(setup, capsys, hosts=[host])
+    assert result['flipped'] == ['52:54:00:00:00:01'] and 'goto local-' in (setup['boot'] / 'hosts' / '52-54-00-00-00-01.ipxe').read_text()
+
+
+def test_pool_host_report_is_checked_against_the_lease_file(setup, capsys, tmp_path, warned):
+    site = json.loads(open(setup['args']['site']).read())
+    leases = tmp_path / 'dnsmasq.leases'
+    site['lease_file'] = str(leases)
+    with open(setup['args']['site'], 'w') as handle:
+        json.dump(site, handle)
+    host = {'mac': '52:54:00:00:00:01', 'entry': 'debian', 'boot_once': True}
+    run(setup, capsys, hosts=[host])
+    (tmp_path / 'reports.log').write_text('9999999990.0 10.77.0.150 /netboot-pxe/report/52-54-00-00-00-01\n')
+    result = run(setup, capsys, hosts=[host])
+    assert not result['flipped'] and 'lease file %s does not exist' % leases in result['ignored_reports'][0]['reason']
+    # The lease appears (dnsmasq rewrote the file): the same report now counts, though the report log did not change.
+    leases.write_text('0 52:54:00:00:00:01 10.77.0.150 * *\n')
+    result = run(setup, capsys, hosts=[host])
+    assert result['flipped'] == ['52:54:00:00:00:01'] and not result['input_unchanged']
+    # lease_file overrides the site's; "" means none.
+    host = dict(host, entry='local', boot_once=False)
+    other = {'mac': '52:54:00:00:00:02', 'entry': 'debian', 'boot_once': True}
+    run(setup, capsys, hosts=[host, other], lease_file='')
+    (tmp_path / 'reports.log').write_text('9999999992.0 10.77.0.150 /netboot-pxe/report/52-54-00-00-00-02\n')
+    leases.write_text('0 52:54:00:00:00:02 10.77.0.150 * *\n')
+    result = run(setup, capsys, hosts=[host, other], lease_file='')
+    assert not result['flipped'] and 'there is no lease file' in result['ignored_reports'][0]['reason']
+    assert len(warned) == 2 and 'there is no lease file' in warned[-1]
 
 
 def test_host_keys_are_checked_by_the_module(setup, capsys):
