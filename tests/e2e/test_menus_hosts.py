@@ -122,6 +122,8 @@ def report(pxe_server, mac):
             'c.request("GET", u.path); print(c.getresponse().status)')
     ns = pxe_server.lab.lan_ns
     subprocess.run(['ip', '-n', ns, 'addr', 'add', address + '/32', 'dev', 'br0'], check=True)
+    # The server still maps that address to the powered-off VM's MAC: forget it, so it asks again by ARP.
+    subprocess.run(['ip', '-n', pxe_server.lab.srv_ns, 'neigh', 'flush', 'to', address], check=False)
     try:
         out = subprocess.run(['ip', 'netns', 'exec', ns, 'python3', '-c', code, url, address],
                              check=True, stdout=subprocess.PIPE, text=True).stdout
