@@ -230,7 +230,6 @@ NAMES_NO_SETTING = {
     'nginx listen address nginx -t rejects',  # nginx's own words, from the template's validate
     'boot_artifact: wrong checksum (HTTP)',  # "sha256 checksum mismatch for <src>: expected ..., got ...; <dest> ..."
     'boot_artifact: wrong checksum (local file)',
-    'boot_artifact: missing destination directory',  # "destination directory <dir> does not exist"
 }
 
 
@@ -332,7 +331,7 @@ MODULE_CASES = [
                        'checksum': ZERO}, "member: archive member '/etc/shadow' is absolute or climbs out"),
     ('boot_artifact: missing destination directory', 'boot_artifact dest /srv/netboot/nowhere/x',
      'boot_artifact', {'src': '/srv/netboot/snponly.efi', 'dest': '/srv/netboot/nowhere/x.efi', 'checksum': ZERO},
-     'destination directory /srv/netboot/nowhere does not exist'),
+     'dest: the directory /srv/netboot/nowhere does not exist'),
     ('pxe_probe: malformed MAC', 'pxe_probe mac 52:54:00:zz',
      'pxe_probe', {'interface': 'pxe0', 'mac': '52:54:00:zz'}, "mac: invalid MAC address: '52:54:00:zz'"),
     ('pxe_probe: unknown arch', 'pxe_probe arch [efi128]', 'pxe_probe', {'interface': 'pxe0', 'arch': ['efi128']},
