@@ -169,6 +169,15 @@ def ipxe_program(text):
 GRUB_MENU_OPTIONS = {'class': True, 'users': True, 'hotkey': True, 'source': True, 'id': True, 'unrestricted': False}
 
 
+def _grub_variable(text, index, parts):
+    """A GRUB variable reference at ``text[index]`` (outside single quotes): a marker in ``parts``; the index after it."""
+    match = re.match(r'\$(\{?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?#*@])\}?', text[index:])
+    if not match:
+        raise LoaderError('GRUB: bad variable')
+    parts.append('\x00$%s\x00' % match.group(2))
+    return index + match.end()
+
+
 def grub_tokens(text):
     """GRUB's lexer: ('WORD', value) with "$name" kept as a marker, ('OP', ...) for separators and braces."""
     tokens, index, size = [], 0, len(text)
@@ -216,11 +225,7 @@ def grub_tokens(text):
                         elif char == '\\' and text[index + 1:index + 2] == '\n':
                             index += 2
                         elif char == '$':
-                            match = re.match(r'\$(\{?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?#*@])\}?', text[index:])
-                            if not match:
-                                raise LoaderError('GRUB: bad variable')
-                            parts.append('\x00$%s\x00' % match.group(2))
-                            index += match.end()
+                            index = _grub_variable(text, index, parts)
                         else:
                             parts.append(char)
                             index += 1
@@ -229,11 +234,7 @@ def grub_tokens(text):
                         parts.append(text[index + 1:index + 2])
                     index += 2
                 elif char == '$':
-                    match = re.match(r'\$(\{?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[?#*@])\}?', text[index:])
-                    if not match:
-                        raise LoaderError('GRUB: bad variable')
-                    parts.append('\x00$%s\x00' % match.group(2))
-                    index += match.end()
+                    index = _grub_variable(text, index, parts)
                 else:
                     parts.append(char)
                     index += 1
